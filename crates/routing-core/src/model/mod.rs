@@ -1,0 +1,15 @@
+//! The routing model: prefixes, flags, interfaces, routes and the table.
+//!
+//! Everything here is plain data plus the rules XNU applies to it. The
+//! table's lookup follows XNU's scoped-routing rules (see
+//! [`table`]), and [`netstat`] prints a table exactly as `netstat -rn` does.
+
+pub mod flags;
+pub mod interface;
+pub mod prefix;
+pub mod route;
+
+pub use flags::{FlagInfo, RouteFlags};
+pub use interface::{Interface, InterfaceAddress, InterfaceKind, InterfaceRef};
+pub use prefix::{mask_len, Family, IpPrefix, PrefixError};
+pub use route::{Gateway, Metrics, Route, RouteKey};

@@ -1,0 +1,4 @@
+//! # routing-sim
+//!
+//! A simulated XNU routing kernel (placeholder while it is being built).
+#![forbid(unsafe_code)]
