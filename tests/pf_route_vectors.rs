@@ -1,0 +1,1 @@
+//! PF_ROUTE vectors: every file round-trips (being written).

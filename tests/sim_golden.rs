@@ -1,0 +1,1 @@
+//! Sim golden scenarios (being written).
