@@ -243,6 +243,23 @@ impl FromStr for IpPrefix {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for IpPrefix {
+    /// As text, `192.0.2.0/24`.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for IpPrefix {
+    /// From text, validated like [`FromStr`].
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<IpPrefix, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
