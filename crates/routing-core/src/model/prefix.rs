@@ -98,6 +98,8 @@ pub struct IpPrefix {
     len: u8,
 }
 
+// A prefix length is not a collection length: there is no "empty" prefix.
+#[allow(clippy::len_without_is_empty)]
 impl IpPrefix {
     /// A prefix, refusing lengths past the family's maximum and set host bits.
     ///
