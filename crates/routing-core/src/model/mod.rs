@@ -13,3 +13,5 @@ pub use flags::{FlagInfo, RouteFlags};
 pub use interface::{Interface, InterfaceAddress, InterfaceKind, InterfaceRef};
 pub use prefix::{mask_len, Family, IpPrefix, PrefixError};
 pub use route::{Gateway, Metrics, Route, RouteKey};
+pub use table::{RouteTable, TableError};
+pub mod table;
