@@ -66,9 +66,8 @@ pub struct Metrics {
 
 /// One routing-table entry.
 ///
-/// Scoping follows XNU: a route with [`RouteFlags::IFSCOPE`] belongs to the
-/// scope of its interface (`RTF_IFSCOPE` routes always live on the
-/// interface they are scoped to), so the scope is not stored twice.
+/// INVARIANT: `scope.is_some()` exactly when `flags` has
+/// [`RouteFlags::IFSCOPE`]; [`Route::set_scope`] keeps the two together.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Route {
@@ -78,6 +77,13 @@ pub struct Route {
     pub gateway: Gateway,
     /// The interface the route sends traffic out of (`rtm_index`).
     pub interface: InterfaceRef,
+    /// The interface scope of an `RTF_IFSCOPE` route: the index of the
+    /// interface it is scoped to. Almost always the route's own interface,
+    /// but XNU's routes to the host's own IPv6 link-local addresses are
+    /// scoped to the address's interface while leaving through `lo0`
+    /// (`fe80::71:…%en0  c6:1f:…  UHLI  lo0`). For an IPv6 link-local
+    /// destination this is also the destination's zone.
+    pub scope: Option<u32>,
     /// The route's flags.
     pub flags: RouteFlags,
     /// The cloning parent's flags (`rtm_parentflags`), empty if not a clone.
@@ -105,17 +111,24 @@ impl Route {
         self.destination.family()
     }
 
-    /// The interface scope: the interface index if the route is
-    /// `RTF_IFSCOPE`, else `None`.
+    /// The interface scope (`None` for unscoped routes).
     pub fn scope(&self) -> Option<u32> {
-        self.flags
-            .contains(RouteFlags::IFSCOPE)
-            .then_some(self.interface.index)
+        self.scope
+    }
+
+    /// Scopes the route to an interface index, or unscopes it, keeping
+    /// [`RouteFlags::IFSCOPE`] in step.
+    pub fn set_scope(&mut self, scope: Option<u32>) {
+        self.scope = scope;
+        self.flags = match scope {
+            Some(_) => self.flags.with(RouteFlags::IFSCOPE),
+            None => self.flags.without(RouteFlags::IFSCOPE),
+        };
     }
 
     /// Whether the route is scoped to an interface.
     pub fn is_scoped(&self) -> bool {
-        self.flags.contains(RouteFlags::IFSCOPE)
+        self.scope.is_some()
     }
 
     /// Whether this is a host route (`RTF_HOST`).
@@ -158,6 +171,7 @@ mod tests {
                 index: 4,
                 name: "en0".into(),
             },
+            scope: flags.contains(RouteFlags::IFSCOPE).then_some(4),
             flags,
             parent_flags: RouteFlags::EMPTY,
             expire: None,
@@ -166,9 +180,14 @@ mod tests {
     }
 
     #[test]
-    fn scope_comes_from_ifscope_and_the_interface() {
-        assert_eq!(route(RouteFlags::UP).scope(), None);
-        assert_eq!(route(RouteFlags::UP | RouteFlags::IFSCOPE).scope(), Some(4));
+    fn set_scope_keeps_the_ifscope_flag_in_step() {
+        let mut r = route(RouteFlags::UP);
+        assert_eq!(r.scope(), None);
+        r.set_scope(Some(4));
+        assert!(r.flags.contains(RouteFlags::IFSCOPE));
+        assert_eq!(r.scope(), Some(4));
+        r.set_scope(None);
+        assert!(!r.flags.contains(RouteFlags::IFSCOPE));
     }
 
     #[test]

@@ -31,6 +31,7 @@ fn r(dst: &str, gw: &str, flags: &str, ifindex: u32) -> Route {
         },
         None => Gateway::ip(gw.parse().expect("gateway")),
     };
+    let flags = RouteFlags::from_netstat_letters(flags).expect("flags");
     Route {
         destination,
         gateway,
@@ -38,7 +39,8 @@ fn r(dst: &str, gw: &str, flags: &str, ifindex: u32) -> Route {
             index: ifindex,
             name: name(ifindex).into(),
         },
-        flags: RouteFlags::from_netstat_letters(flags).expect("flags"),
+        scope: flags.contains(RouteFlags::IFSCOPE).then_some(ifindex),
+        flags,
         parent_flags: RouteFlags::EMPTY,
         expire: None,
         metrics: Metrics::default(),
