@@ -6,6 +6,7 @@
 
 pub mod flags;
 pub mod interface;
+pub mod netstat;
 pub mod prefix;
 pub mod route;
 
@@ -13,5 +14,6 @@ pub use flags::{FlagInfo, RouteFlags};
 pub use interface::{Interface, InterfaceAddress, InterfaceKind, InterfaceRef};
 pub use prefix::{mask_len, Family, IpPrefix, PrefixError};
 pub use route::{Gateway, Metrics, Route, RouteKey};
+pub use netstat::{render_netstat, NetstatOptions};
 pub use table::{RouteTable, TableError};
 pub mod table;
