@@ -4,16 +4,18 @@
 //! table's lookup follows XNU's scoped-routing rules (see
 //! [`table`]), and [`netstat`] prints a table exactly as `netstat -rn` does.
 
+pub mod canonical;
 pub mod flags;
 pub mod interface;
 pub mod netstat;
 pub mod prefix;
 pub mod route;
 
+pub use canonical::{canonical_line, canonical_text};
 pub use flags::{FlagInfo, RouteFlags};
 pub use interface::{Interface, InterfaceAddress, InterfaceKind, InterfaceRef};
+pub use netstat::{render_netstat, NetstatOptions};
 pub use prefix::{mask_len, Family, IpPrefix, PrefixError};
 pub use route::{Gateway, Metrics, Route, RouteKey};
-pub use netstat::{render_netstat, NetstatOptions};
 pub use table::{RouteTable, TableError};
 pub mod table;

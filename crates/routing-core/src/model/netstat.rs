@@ -105,7 +105,11 @@ pub fn destination_text(route: &Route, ifname: &dyn Fn(u32) -> Option<String>) -
     match route.destination.addr() {
         IpAddr::V4(addr) => {
             // A host route carries no netmask, which netstat reads as zero.
-            let mask = if route.is_host() { 0 } else { mask_bits(route.destination.len()) };
+            let mask = if route.is_host() {
+                0
+            } else {
+                mask_bits(route.destination.len())
+            };
             if addr.is_unspecified() && mask == 0 {
                 "default".to_string()
             } else if route.is_host() {
@@ -132,12 +136,26 @@ pub fn destination_text(route: &Route, ifname: &dyn Fn(u32) -> Option<String>) -
 /// The Gateway column.
 pub fn gateway_text(gateway: &Gateway, ifname: &dyn Fn(u32) -> Option<String>) -> String {
     match gateway {
-        Gateway::Ip { addr: IpAddr::V4(a), .. } => a.to_string(),
-        Gateway::Ip { addr: IpAddr::V6(a), zone } => inet6_with_zone(a, *zone, ifname),
-        Gateway::Link { index, name, lladdr } => {
+        Gateway::Ip {
+            addr: IpAddr::V4(a),
+            ..
+        } => a.to_string(),
+        Gateway::Ip {
+            addr: IpAddr::V6(a),
+            zone,
+        } => inet6_with_zone(a, *zone, ifname),
+        Gateway::Link {
+            index,
+            name,
+            lladdr,
+        } => {
             if !lladdr.is_empty() {
                 // netstat prints Ethernet link addresses as unpadded hex.
-                lladdr.iter().map(|b| format!("{b:x}")).collect::<Vec<_>>().join(":")
+                lladdr
+                    .iter()
+                    .map(|b| format!("{b:x}"))
+                    .collect::<Vec<_>>()
+                    .join(":")
             } else if let Some(name) = name.as_deref().filter(|n| !n.is_empty()) {
                 name.to_string()
             } else {
@@ -203,7 +221,11 @@ fn mask_suffix(i: u32, mask: u32) -> String {
 
 /// An IPv6 address as macOS `inet_ntop` prints it, with `%zone` (the
 /// interface name, or the index when it has none) when a zone is given.
-fn inet6_with_zone(addr: &Ipv6Addr, zone: Option<u32>, ifname: &dyn Fn(u32) -> Option<String>) -> String {
+pub(crate) fn inet6_with_zone(
+    addr: &Ipv6Addr,
+    zone: Option<u32>,
+    ifname: &dyn Fn(u32) -> Option<String>,
+) -> String {
     let mut text = inet6_ntop(addr);
     if let Some(zone) = zone.filter(|z| *z != 0) {
         text.push('%');

@@ -1,6 +1,6 @@
 use super::*;
-use crate::model::{IpPrefix, Metrics, RouteTable};
 use crate::model::interface::InterfaceRef;
+use crate::model::{IpPrefix, Metrics, RouteTable};
 
 fn names(index: u32) -> Option<String> {
     Some(
@@ -31,20 +31,38 @@ fn prefix(dst: &str) -> IpPrefix {
 
 fn gateway(gw: &str) -> Gateway {
     if let Some(idx) = gw.strip_prefix("link#") {
-        return Gateway::Link { index: idx.parse().expect("idx"), name: None, lladdr: vec![] };
+        return Gateway::Link {
+            index: idx.parse().expect("idx"),
+            name: None,
+            lladdr: vec![],
+        };
     }
     if let Some(name) = gw.strip_prefix("sdl:") {
-        return Gateway::Link { index: 0, name: Some(name.into()), lladdr: vec![] };
+        return Gateway::Link {
+            index: 0,
+            name: Some(name.into()),
+            lladdr: vec![],
+        };
     }
     if gw.contains(':') && gw.split(':').count() == 6 && !gw.contains("::") {
-        let lladdr = gw.split(':').map(|b| u8::from_str_radix(b, 16).expect("hex")).collect();
-        return Gateway::Link { index: 0, name: None, lladdr };
+        let lladdr = gw
+            .split(':')
+            .map(|b| u8::from_str_radix(b, 16).expect("hex"))
+            .collect();
+        return Gateway::Link {
+            index: 0,
+            name: None,
+            lladdr,
+        };
     }
     let (addr, zone) = match gw.split_once('%') {
         Some((a, z)) => (a, Some(z.parse().expect("zone index"))),
         None => (gw, None),
     };
-    Gateway::Ip { addr: addr.parse().expect("gateway address"), zone }
+    Gateway::Ip {
+        addr: addr.parse().expect("gateway address"),
+        zone,
+    }
 }
 
 /// A route: destination, gateway, flags, interface index, scope.
@@ -52,7 +70,10 @@ fn r(dst: &str, gw: &str, flags: &str, ifindex: u32, scope: Option<u32>) -> Rout
     Route {
         destination: prefix(dst),
         gateway: gateway(gw),
-        interface: InterfaceRef { index: ifindex, name: names(ifindex).unwrap_or_default() },
+        interface: InterfaceRef {
+            index: ifindex,
+            name: names(ifindex).unwrap_or_default(),
+        },
         scope,
         flags: RouteFlags::from_netstat_letters(flags).expect("flags"),
         parent_flags: RouteFlags::EMPTY,
@@ -67,7 +88,10 @@ fn render(routes: &[Route]) -> String {
 }
 
 fn trimmed(text: &str) -> String {
-    text.lines().map(str::trim_end).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[test]
@@ -79,12 +103,24 @@ fn ipv6_table_matches_a_real_mac_character_for_character() {
         r("default6", "fe80::%22", "UGcIg", 22, Some(22)),
         r("default6", "fe80::%23", "UGcIg", 23, Some(23)),
         r("::1/128", "::1", "UHL", 1, None),
-        r("fd6f:74a0:9a49::/64", "fe80::2e0:4cff:fe3c:b817%30", "Uc", 30, None),
+        r(
+            "fd6f:74a0:9a49::/64",
+            "fe80::2e0:4cff:fe3c:b817%30",
+            "Uc",
+            30,
+            None,
+        ),
         r("fd6f:74a0:9a49::1/128", "link#30", "UHL", 1, None),
         r("fe80::/64", "fe80::1%1", "UcI", 1, Some(1)),
         r("fe80::1/128", "link#1", "UHLI", 1, Some(1)),
         r("fe80::/64", "link#15", "UCI", 15, Some(15)),
-        r("fe80::71:49e5:33fe:ffca/128", "c6:1f:33:8f:52:f2", "UHLI", 1, Some(15)),
+        r(
+            "fe80::71:49e5:33fe:ffca/128",
+            "c6:1f:33:8f:52:f2",
+            "UHLI",
+            1,
+            Some(15),
+        ),
     ];
     let expected = "Routing tables
 
@@ -107,7 +143,13 @@ fe80::71:49e5:33fe:ffca%en0             c6:1f:33:8f:52:f2                       
 #[test]
 fn rows_keep_netstats_trailing_expire_column() {
     let row = render_row(&r("127.0.0.1/32", "127.0.0.1", "UH", 1, None), &names, 0);
-    assert_eq!(row, format!("{:<18} {:<18} {:<10} {:>14} {:>6}", "127.0.0.1", "127.0.0.1", "UH", "lo0", ""));
+    assert_eq!(
+        row,
+        format!(
+            "{:<18} {:<18} {:<10} {:>14} {:>6}",
+            "127.0.0.1", "127.0.0.1", "UH", "lo0", ""
+        )
+    );
 }
 
 #[test]
@@ -132,7 +174,11 @@ fn ipv4_destinations_use_classful_short_forms() {
         ("198.51.100.64/26", "UGSc", "198.51.100.64/26"),
     ];
     for (dst, flags, text) in cases {
-        assert_eq!(destination_text(&r(dst, "link#4", flags, 4, None), &names), text, "{dst}");
+        assert_eq!(
+            destination_text(&r(dst, "link#4", flags, 4, None), &names),
+            text,
+            "{dst}"
+        );
     }
 }
 
@@ -169,7 +215,11 @@ fn split_vpn_and_scoped_defaults_look_like_a_real_mac() {
         r("169.254.0.0/16", "link#4", "UCS", 4, None),
     ];
     let text = render(&routes);
-    let rows: Vec<Vec<&str>> = text.lines().skip(4).map(|l| l.split_whitespace().collect()).collect();
+    let rows: Vec<Vec<&str>> = text
+        .lines()
+        .skip(4)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     assert_eq!(
         rows,
         [
@@ -199,16 +249,35 @@ fn prcloning_clones_are_hidden_unless_all() {
     clone.parent_flags = RouteFlags::PRCLONING;
     let table: RouteTable = [clone].into_iter().collect();
     let hidden = render_netstat(&table, &names, 0, &NetstatOptions::default());
-    let shown = render_netstat(&table, &names, 0, &NetstatOptions { all: true, family: None });
+    let shown = render_netstat(
+        &table,
+        &names,
+        0,
+        &NetstatOptions {
+            all: true,
+            family: None,
+        },
+    );
     assert_eq!(hidden, "Routing tables\n");
     assert!(shown.contains("192.0.2.9"));
 }
 
 #[test]
 fn family_filter_prints_one_section() {
-    let routes = [r("default", "198.51.100.1", "UGScg", 4, None), r("default6", "fe80::1%4", "UGcg", 4, None)];
+    let routes = [
+        r("default", "198.51.100.1", "UGScg", 4, None),
+        r("default6", "fe80::1%4", "UGcg", 4, None),
+    ];
     let table: RouteTable = routes.into_iter().collect();
-    let v6 = render_netstat(&table, &names, 0, &NetstatOptions { all: false, family: Some(Family::V6) });
+    let v6 = render_netstat(
+        &table,
+        &names,
+        0,
+        &NetstatOptions {
+            all: false,
+            family: Some(Family::V6),
+        },
+    );
     assert!(!v6.contains("Internet:\n") && v6.contains("Internet6:\n"));
 }
 
