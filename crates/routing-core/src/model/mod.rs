@@ -5,6 +5,7 @@
 //! [`table`]), and [`netstat`] prints a table exactly as `netstat -rn` does.
 
 pub mod canonical;
+pub mod egress;
 pub mod flags;
 pub mod interface;
 pub mod netstat;
@@ -12,6 +13,7 @@ pub mod prefix;
 pub mod route;
 
 pub use canonical::{canonical_line, canonical_text};
+pub use egress::{choose_physical_default, Decision, EgressPolicy, PhysicalDefault};
 pub use flags::{FlagInfo, RouteFlags};
 pub use interface::{Interface, InterfaceAddress, InterfaceKind, InterfaceRef};
 pub use netstat::{render_netstat, NetstatOptions};
