@@ -242,7 +242,7 @@ fn interface_skip(interface: &Interface, policy: &EgressPolicy) -> Option<Skip> 
     if let Some(stem) = TUNNEL_LIKE_STEMS.iter().find(|s| **s == stem) {
         return Some(Skip::TunnelLike((*stem).to_string()));
     }
-    if policy.vpn_interfaces.iter().any(|v| *v == interface.name) {
+    if policy.vpn_interfaces.contains(&interface.name) {
         return Some(Skip::RegisteredVpn);
     }
     if kind_rank(interface.kind) == u8::MAX {
