@@ -1,0 +1,272 @@
+//! Backend errors, and the one table per backend that turns errno into
+//! meaning.
+//!
+//! Higher layers never look at errno: they match on [`ErrorKind`]. The same
+//! errno can mean different things depending on the operation (on macOS,
+//! `ESRCH` is "no such route" for a delete or get, but "the gateway is not
+//! reachable" for an add), so the tables are keyed by (operation, errno).
+
+use std::fmt;
+
+/// What the backend was doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// Adding a route (`route add`, `RTM_ADD`).
+    Add,
+    /// Deleting a route (`route delete`, `RTM_DELETE`).
+    Delete,
+    /// Looking a route up (`route get`, `RTM_GET`).
+    Get,
+    /// Reading the whole table or the interface list (sysctl, netlink dump).
+    Dump,
+    /// Waiting for routing events.
+    Watch,
+    /// Opening or configuring a socket (the routing socket, or a bound socket).
+    Socket,
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Add => "add route",
+            Op::Delete => "delete route",
+            Op::Get => "get route",
+            Op::Dump => "read the routing table",
+            Op::Watch => "watch routing events",
+            Op::Socket => "open socket",
+        })
+    }
+}
+
+/// What went wrong, in the terms the route manager decides on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The route is already there (an OS-owned scoped default, say).
+    AlreadyExists,
+    /// No such route.
+    NotFound,
+    /// The gateway or interface can't be reached from here.
+    Unreachable,
+    /// The interface index names no interface.
+    NoSuchInterface,
+    /// Not allowed: the helper is not root, or the socket is unprivileged.
+    PermissionDenied,
+    /// The kernel refused the request as malformed.
+    InvalidRequest,
+    /// The kernel was out of buffers; worth retrying.
+    NoBuffers,
+    /// The table grew while it was being read; worth retrying.
+    TableGrew,
+    /// Nothing to read yet; worth retrying.
+    WouldBlock,
+    /// No reply within the deadline.
+    TimedOut,
+    /// This backend or kernel does not support the operation.
+    Unsupported,
+    /// The kernel's reply made no sense.
+    Protocol,
+    /// Any other OS error.
+    Os,
+}
+
+impl ErrorKind {
+    /// Whether trying the same thing again may succeed.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::NoBuffers
+                | ErrorKind::WouldBlock
+                | ErrorKind::TimedOut
+                | ErrorKind::TableGrew
+        )
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::AlreadyExists => "the route already exists",
+            ErrorKind::NotFound => "no such route",
+            ErrorKind::Unreachable => "the gateway or interface is unreachable",
+            ErrorKind::NoSuchInterface => "no such interface",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::InvalidRequest => "the kernel refused the request as invalid",
+            ErrorKind::NoBuffers => "the kernel is out of buffers",
+            ErrorKind::TableGrew => "the routing table grew while it was read",
+            ErrorKind::WouldBlock => "nothing to read yet",
+            ErrorKind::TimedOut => "no reply from the kernel in time",
+            ErrorKind::Unsupported => "not supported here",
+            ErrorKind::Protocol => "the kernel's reply made no sense",
+            ErrorKind::Os => "operating system error",
+        })
+    }
+}
+
+/// A backend error: the operation, what it means, and the raw errno if any
+/// (for logs only; decide on [`Error::kind`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    op: Op,
+    kind: ErrorKind,
+    errno: Option<i32>,
+    context: String,
+}
+
+/// The backend result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// An error with a kind and some context (the route, the interface).
+    pub fn new(op: Op, kind: ErrorKind, context: impl Into<String>) -> Error {
+        Error {
+            op,
+            kind,
+            errno: None,
+            context: context.into(),
+        }
+    }
+
+    /// An error from a Darwin errno, mapped through [`darwin_kind`].
+    pub fn from_darwin(op: Op, errno: i32, context: impl Into<String>) -> Error {
+        Error {
+            op,
+            kind: darwin_kind(op, errno),
+            errno: Some(errno),
+            context: context.into(),
+        }
+    }
+
+    /// What failed.
+    pub fn op(&self) -> Op {
+        self.op
+    }
+
+    /// What it means.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The raw errno, when there was one.
+    pub fn errno(&self) -> Option<i32> {
+        self.errno
+    }
+
+    /// Whether trying again may succeed.
+    pub fn is_retryable(&self) -> bool {
+        self.kind.is_retryable()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.op, self.kind)?;
+        if !self.context.is_empty() {
+            write!(f, " ({})", self.context)?;
+        }
+        if let Some(errno) = self.errno {
+            write!(f, " [errno {errno}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Darwin errno values (`bsd/sys/errno.h`). They differ from Linux's.
+pub mod darwin_errno {
+    #![allow(missing_docs)]
+    pub const EPERM: i32 = 1;
+    pub const ESRCH: i32 = 3;
+    pub const ENXIO: i32 = 6;
+    pub const ENOMEM: i32 = 12;
+    pub const EACCES: i32 = 13;
+    pub const EEXIST: i32 = 17;
+    pub const EINVAL: i32 = 22;
+    pub const EAGAIN: i32 = 35;
+    pub const EMSGSIZE: i32 = 40;
+    pub const ENOPROTOOPT: i32 = 42;
+    pub const EPROTONOSUPPORT: i32 = 43;
+    pub const ENOTSUP: i32 = 45;
+    pub const EAFNOSUPPORT: i32 = 47;
+    pub const ENETUNREACH: i32 = 51;
+    pub const ENOBUFS: i32 = 55;
+    pub const ENOTCONN: i32 = 57;
+    pub const ETIMEDOUT: i32 = 60;
+    pub const EHOSTUNREACH: i32 = 65;
+    pub const EOPNOTSUPP: i32 = 102;
+}
+
+/// The macOS table: (operation, Darwin errno) → meaning. See
+/// darwin-route-socket.md §5.9 for when XNU returns each.
+pub fn darwin_kind(op: Op, errno: i32) -> ErrorKind {
+    use darwin_errno::*;
+    match (op, errno) {
+        (Op::Add, EEXIST) => ErrorKind::AlreadyExists,
+        // On add, "no route" means the gateway resolves through nothing.
+        (Op::Add, ESRCH) => ErrorKind::Unreachable,
+        (_, ESRCH) => ErrorKind::NotFound,
+        (_, EEXIST) => ErrorKind::AlreadyExists,
+        (_, ENETUNREACH | EHOSTUNREACH) => ErrorKind::Unreachable,
+        (_, ENXIO) => ErrorKind::NoSuchInterface,
+        (_, EPERM | EACCES) => ErrorKind::PermissionDenied,
+        (_, EINVAL | EMSGSIZE) => ErrorKind::InvalidRequest,
+        (_, ENOBUFS) => ErrorKind::NoBuffers,
+        (Op::Dump, ENOMEM) => ErrorKind::TableGrew,
+        (_, ENOMEM) => ErrorKind::NoBuffers,
+        (_, EAGAIN) => ErrorKind::WouldBlock,
+        (_, ETIMEDOUT) => ErrorKind::TimedOut,
+        (_, EOPNOTSUPP | ENOTSUP | EAFNOSUPPORT | EPROTONOSUPPORT | ENOPROTOOPT) => {
+            ErrorKind::Unsupported
+        }
+        _ => ErrorKind::Os,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::darwin_errno::*;
+    use super::*;
+
+    #[test]
+    fn darwin_table() {
+        let table = [
+            (Op::Add, EEXIST, ErrorKind::AlreadyExists),
+            (Op::Add, ESRCH, ErrorKind::Unreachable),
+            (Op::Add, ENETUNREACH, ErrorKind::Unreachable),
+            (Op::Delete, ESRCH, ErrorKind::NotFound),
+            (Op::Get, ESRCH, ErrorKind::NotFound),
+            (Op::Add, EPERM, ErrorKind::PermissionDenied),
+            (Op::Add, EINVAL, ErrorKind::InvalidRequest),
+            (Op::Add, EMSGSIZE, ErrorKind::InvalidRequest),
+            (Op::Add, ENOBUFS, ErrorKind::NoBuffers),
+            (Op::Watch, EAGAIN, ErrorKind::WouldBlock),
+            (Op::Dump, ENOMEM, ErrorKind::TableGrew),
+            (Op::Socket, ENXIO, ErrorKind::NoSuchInterface),
+            (Op::Get, EAFNOSUPPORT, ErrorKind::Unsupported),
+            (Op::Add, EOPNOTSUPP, ErrorKind::Unsupported),
+            (Op::Add, EPROTONOSUPPORT, ErrorKind::Unsupported),
+            (Op::Watch, ENOTCONN, ErrorKind::Os),
+        ];
+        for (op, errno, kind) in table {
+            assert_eq!(darwin_kind(op, errno), kind, "{op} errno {errno}");
+        }
+    }
+
+    #[test]
+    fn only_transient_kinds_are_retryable() {
+        assert!(Error::from_darwin(Op::Add, ENOBUFS, "").is_retryable());
+        assert!(Error::from_darwin(Op::Dump, ENOMEM, "").is_retryable());
+        assert!(!Error::from_darwin(Op::Add, EEXIST, "").is_retryable());
+        assert!(!Error::from_darwin(Op::Delete, ESRCH, "").is_retryable());
+    }
+
+    #[test]
+    fn display_names_op_meaning_context_and_errno() {
+        let e = Error::from_darwin(Op::Add, EEXIST, "0.0.0.0/0 scoped to en0");
+        assert_eq!(
+            e.to_string(),
+            "add route: the route already exists (0.0.0.0/0 scoped to en0) [errno 17]"
+        );
+    }
+}
