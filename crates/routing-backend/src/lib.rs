@@ -14,6 +14,7 @@
 
 pub mod error;
 pub mod event;
+pub mod wake;
 
 pub use error::{Error, ErrorKind, Op, Result};
 pub use event::{BackendEvent, RouteChange};
