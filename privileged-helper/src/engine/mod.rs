@@ -1,0 +1,4 @@
+//! The routing engine's pure parts: exclusion registrations, the desired
+//! state of each mode, and the plan that gets the table there.
+
+pub mod exclusions;

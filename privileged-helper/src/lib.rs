@@ -1,0 +1,8 @@
+//! # egress-helper
+//!
+//! The root helper: the one process that writes the routing table.
+//! (Being built: issue 3 brings the routing engine, issue 4 the IPC.)
+
+#![deny(missing_docs)]
+
+pub mod engine;
