@@ -11,6 +11,7 @@ pub mod interface;
 pub mod netstat;
 pub mod prefix;
 pub mod route;
+pub mod spec;
 
 pub use canonical::{canonical_line, canonical_text};
 pub use egress::{choose_physical_default, Decision, EgressPolicy, PhysicalDefault};
@@ -19,5 +20,6 @@ pub use interface::{Interface, InterfaceAddress, InterfaceKind, InterfaceRef};
 pub use netstat::{render_netstat, NetstatOptions};
 pub use prefix::{mask_len, Family, IpPrefix, PrefixError};
 pub use route::{Gateway, Metrics, Route, RouteKey};
+pub use spec::{RouteSpec, SpecGateway};
 pub use table::{RouteTable, TableError};
 pub mod table;
