@@ -2,3 +2,4 @@
 //! state of each mode, and the plan that gets the table there.
 
 pub mod exclusions;
+pub mod plan;
