@@ -3,3 +3,4 @@
 
 pub mod exclusions;
 pub mod plan;
+pub mod triggers;
