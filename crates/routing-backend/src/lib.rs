@@ -14,7 +14,10 @@
 
 pub mod error;
 pub mod event;
+pub mod socket;
+pub mod sys;
 pub mod wake;
 
 pub use error::{Error, ErrorKind, Op, Result};
 pub use event::{BackendEvent, RouteChange};
+pub use socket::SocketKind;

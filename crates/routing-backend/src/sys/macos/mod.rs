@@ -1,0 +1,9 @@
+//! macOS: the `PF_ROUTE` socket, sysctl dumps and `IP_BOUND_IF`.
+
+// Routing messages are host-endian and the codec decodes little-endian.
+#[cfg(not(target_endian = "little"))]
+compile_error!("every supported Mac is little-endian; the PF_ROUTE codec assumes it");
+
+mod bind;
+
+pub use bind::{bound_interface, bound_socket};

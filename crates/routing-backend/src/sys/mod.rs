@@ -1,0 +1,21 @@
+//! The one place that chooses platform code.
+//!
+//! Every platform module exports the same functions; the rest of the crate
+//! sees one `sys::…` whichever OS it is built for. Only syscall code lives
+//! below here; everything else compiles (and is tested) everywhere.
+//!
+//! Contract of each platform module:
+//! - `bound_socket(family, kind, ifindex) -> io::Result<OwnedFd>`: a socket
+//!   whose traffic can only leave through `ifindex`.
+//! - `bound_interface(&fd, family) -> io::Result<u32>`: what a socket is
+//!   bound to (0 if nothing).
+
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(target_os = "macos")]
+pub use macos::*;
+
+#[cfg(not(target_os = "macos"))]
+mod unsupported;
+#[cfg(not(target_os = "macos"))]
+pub use unsupported::*;
