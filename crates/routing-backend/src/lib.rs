@@ -42,7 +42,7 @@ pub use socket::SocketKind;
 /// - **macOS** writes `RTM_ADD`/`RTM_DELETE`/`RTM_GET` on a `PF_ROUTE`
 ///   socket and dumps with `sysctl(NET_RT_DUMP2)`. A scoped route is
 ///   `RTF_IFSCOPE` with the interface in `rtm_index`. Every write echoes to
-///   every routing socket, ours included, so [`RouteBackend::next_event`]
+///   every routing socket, ours included, so [`RouteBackend::take_events`]
 ///   sees our own changes (flagged `ours`). The kernel has no multipath:
 ///   one entry per (destination, scope), and `EEXIST` when macOS already
 ///   holds a scoped default of its own.
@@ -87,8 +87,11 @@ pub trait RouteBackend: Send {
         scope: Option<u32>,
     ) -> impl Future<Output = Result<Option<Route>>> + Send;
 
-    /// Waits for the next routing event (route, interface, address, wake).
-    fn next_event(&mut self) -> impl Future<Output = Result<BackendEvent>> + Send;
+    /// The stream of routing events (route, interface, address, wake). The
+    /// first call hands it over; later calls return `None`. Events that
+    /// arrive while a request waits for its reply are queued here, not lost;
+    /// if the queue overflows, a [`BackendEvent::Lost`] follows.
+    fn take_events(&mut self) -> Option<tokio::sync::mpsc::Receiver<BackendEvent>>;
 
     /// Opens a socket bound to interface `ifindex`, so that its traffic can
     /// only leave there (`IP_BOUND_IF` / `IPV6_BOUND_IF`, `SO_BINDTODEVICE`).
