@@ -17,7 +17,10 @@ use routing_core::model::{Family, PhysicalDefault, RouteKey, RouteSpec};
 use super::exclusions::Registry;
 
 /// The two ways of keeping VPN traffic physical.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Mode {
     /// One scoped default per family, and bound sockets.
     #[default]
@@ -36,7 +39,7 @@ impl fmt::Display for Mode {
 }
 
 /// One value per address family.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PerFamily<T> {
     /// IPv4's.
     pub v4: T,
