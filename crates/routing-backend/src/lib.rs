@@ -14,6 +14,7 @@
 
 pub mod error;
 pub mod event;
+pub mod session;
 pub mod socket;
 pub mod sys;
 pub mod wake;
