@@ -5,5 +5,7 @@
 compile_error!("every supported Mac is little-endian; the PF_ROUTE codec assumes it");
 
 mod bind;
+mod socket;
 
 pub use bind::{bound_interface, bound_socket};
+pub use socket::RouteSocket;
