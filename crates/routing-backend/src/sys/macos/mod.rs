@@ -6,6 +6,8 @@ compile_error!("every supported Mac is little-endian; the PF_ROUTE codec assumes
 
 mod bind;
 mod socket;
+mod sysctl;
 
 pub use bind::{bound_interface, bound_socket};
 pub use socket::RouteSocket;
+pub use sysctl::{route_sysctl, NET_RT_DUMP2};
