@@ -1,0 +1,478 @@
+//! How the kernel writes routing messages: `rt_msg1` (notifications,
+//! last sockaddr unpadded) and `rt_msg2` (replies and sysctl records,
+//! everything padded), with the sockaddr forms the kernel emits
+//! (darwin-route-socket.md §4.2–§4.8).
+//!
+//! These are kernel rules, not a general codec: netmasks come out of the
+//! radix tree (family byte 0xff, trimmed), the scope is scrubbed from
+//! destinations, IPv6 link-local addresses carry the KAME-embedded zone,
+//! and an IPv6 netmask's `sa_len` is forced to 28 in every message type but
+//! `RTM_GET`/`RTM_GET2`. Tests decode the output with the workspace codec.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use routing_core::model::{Family, Gateway, Route};
+
+use crate::iface::{SimAddress, SimInterface};
+use crate::kernel::{RouteExtra, SimKernel};
+
+/// `RTM_VERSION`.
+pub const RTM_VERSION: u8 = 5;
+/// `RTM_ADD`.
+pub const RTM_ADD: u8 = 0x1;
+/// `RTM_DELETE`.
+pub const RTM_DELETE: u8 = 0x2;
+/// `RTM_CHANGE`.
+pub const RTM_CHANGE: u8 = 0x3;
+/// `RTM_GET`.
+pub const RTM_GET: u8 = 0x4;
+/// `RTM_LOCK`.
+pub const RTM_LOCK: u8 = 0x8;
+/// `RTM_NEWADDR`.
+pub const RTM_NEWADDR: u8 = 0xc;
+/// `RTM_DELADDR`.
+pub const RTM_DELADDR: u8 = 0xd;
+/// `RTM_IFINFO`.
+pub const RTM_IFINFO: u8 = 0xe;
+/// `RTM_GET_SILENT` (private).
+pub const RTM_GET_SILENT: u8 = 0x11;
+/// `RTM_IFINFO2` (sysctl only).
+pub const RTM_IFINFO2: u8 = 0x12;
+/// `RTM_GET2` (sysctl only).
+pub const RTM_GET2: u8 = 0x14;
+
+/// `RTA_DST`.
+pub const RTA_DST: i32 = 0x1;
+/// `RTA_GATEWAY`.
+pub const RTA_GATEWAY: i32 = 0x2;
+/// `RTA_NETMASK`.
+pub const RTA_NETMASK: i32 = 0x4;
+/// `RTA_GENMASK`.
+pub const RTA_GENMASK: i32 = 0x8;
+/// `RTA_IFP`.
+pub const RTA_IFP: i32 = 0x10;
+/// `RTA_IFA`.
+pub const RTA_IFA: i32 = 0x20;
+/// `RTA_BRD`.
+pub const RTA_BRD: i32 = 0x80;
+
+/// `sizeof(struct rt_msghdr)` (and `rt_msghdr2`).
+pub const RT_MSGHDR_LEN: usize = 92;
+/// `sizeof(struct if_msghdr)`.
+pub const IF_MSGHDR_LEN: usize = 112;
+/// `sizeof(struct if_msghdr2)`.
+pub const IF_MSGHDR2_LEN: usize = 160;
+/// `sizeof(struct ifa_msghdr)`.
+pub const IFA_MSGHDR_LEN: usize = 20;
+
+/// `AF_INET` in a sockaddr.
+const AF_INET: u8 = 2;
+/// `AF_LINK`.
+const AF_LINK: u8 = 18;
+/// `AF_INET6`.
+const AF_INET6: u8 = 30;
+
+/// Which kernel builder lays the message out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Builder {
+    /// `rt_msg1`: the last sockaddr is not padded.
+    Msg1,
+    /// `rt_msg2`: every sockaddr is padded to 4 bytes.
+    Msg2,
+}
+
+/// `ROUNDUP32`: a multiple of 4, and 4 for 0.
+pub(crate) fn roundup32(n: usize) -> usize {
+    if n == 0 {
+        4
+    } else {
+        (n + 3) & !3
+    }
+}
+
+/// Appends sockaddrs (in RTAX order, `None` for absent) after `header`,
+/// sets `msglen` (offset 0) and returns the `rtm_addrs` bits.
+pub(crate) fn assemble(
+    header: &mut Vec<u8>,
+    addrs: &[Option<Vec<u8>>; 8],
+    builder: Builder,
+) -> i32 {
+    let mut bits = 0;
+    let last = addrs.iter().rposition(Option::is_some);
+    for (i, sa) in addrs.iter().enumerate() {
+        let Some(sa) = sa else { continue };
+        bits |= 1 << i;
+        header.extend_from_slice(sa);
+        let padded = roundup32(sa.len());
+        if builder == Builder::Msg2 || Some(i) != last {
+            header.resize(header.len() + padded - sa.len(), 0);
+        }
+    }
+    let len = u16::try_from(header.len()).unwrap_or(u16::MAX);
+    header[0..2].copy_from_slice(&len.to_le_bytes());
+    bits
+}
+
+/// Writes a little-endian u32 at `at`.
+pub(crate) fn put_u32(buf: &mut [u8], at: usize, value: u32) {
+    buf[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+/// Writes a little-endian i32 at `at`.
+pub(crate) fn put_i32(buf: &mut [u8], at: usize, value: i32) {
+    buf[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+/// Reads a little-endian i32 at `at` (0 past the end).
+pub(crate) fn get_i32(buf: &[u8], at: usize) -> i32 {
+    buf.get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, i32::from_le_bytes)
+}
+
+/// A `sockaddr_in`.
+pub(crate) fn sa_in(addr: Ipv4Addr) -> Vec<u8> {
+    let mut sa = vec![0u8; 16];
+    sa[0] = 16;
+    sa[1] = AF_INET;
+    sa[4..8].copy_from_slice(&addr.octets());
+    sa
+}
+
+/// A `sockaddr_in6`, with the zone KAME-embedded in bytes 2–3 of the
+/// address for link-local and scoped multicast addresses, `scope_id` 0.
+pub(crate) fn sa_in6(addr: Ipv6Addr, zone: Option<u32>) -> Vec<u8> {
+    let mut sa = vec![0u8; 28];
+    sa[0] = 28;
+    sa[1] = AF_INET6;
+    let mut bytes = addr.octets();
+    if let Some(zone) = zone.filter(|_| routing_core::model::table::has_embedded_scope(&addr)) {
+        let zone = u16::try_from(zone).unwrap_or(u16::MAX);
+        bytes[2..4].copy_from_slice(&zone.to_be_bytes());
+    }
+    sa[8..24].copy_from_slice(&bytes);
+    sa
+}
+
+/// An inet sockaddr of either family.
+pub(crate) fn sa_ip(addr: IpAddr, zone: Option<u32>) -> Vec<u8> {
+    match addr {
+        IpAddr::V4(a) => sa_in(a),
+        IpAddr::V6(a) => sa_in6(a, zone),
+    }
+}
+
+/// A `sockaddr_dl`: `8 + name + address` bytes, at least 20, rounded up
+/// to 4 (`dlil_subr.c`).
+pub(crate) fn sa_dl(index: u32, if_type: u8, name: &str, lladdr: &[u8]) -> Vec<u8> {
+    let name = &name.as_bytes()[..name.len().min(64)];
+    let lladdr = &lladdr[..lladdr.len().min(64)];
+    let len = (8 + name.len() + lladdr.len()).max(20);
+    let len = (len + 3) & !3;
+    let mut sa = vec![0u8; len];
+    sa[0] = len as u8;
+    sa[1] = AF_LINK;
+    sa[2..4].copy_from_slice(&u16::try_from(index).unwrap_or(0).to_le_bytes());
+    sa[4] = if_type;
+    sa[5] = name.len() as u8;
+    sa[6] = lladdr.len() as u8;
+    sa[8..8 + name.len()].copy_from_slice(name);
+    sa[8 + name.len()..8 + name.len() + lladdr.len()].copy_from_slice(lladdr);
+    sa
+}
+
+/// An interface's own link address (`if_lladdr`, the `RTA_IFP` sockaddr).
+pub(crate) fn sa_ifp(iface: &SimInterface) -> Vec<u8> {
+    sa_dl(iface.index, iface.if_type, &iface.name, &iface.lladdr)
+}
+
+/// The mask bytes of a prefix length (4 or 16 bytes).
+fn mask_bytes(family: Family, len: u8) -> Vec<u8> {
+    let width = if family == Family::V4 { 4 } else { 16 };
+    (0..width)
+        .map(|i| {
+            let bits = i32::from(len) - 8 * i;
+            match bits {
+                b if b >= 8 => 0xff,
+                b if b <= 0 => 0,
+                b => 0xffu8 << (8 - b),
+            }
+        })
+        .collect()
+}
+
+/// A route netmask as the radix tree holds it and `rtm_scrub` emits it:
+/// bytes 1 to the address filled with 0xff, trailing zeros trimmed, `sa_len`
+/// 0 for an all-zero mask (§4.3). `force28` is the IPv6 rule for every type
+/// but `RTM_GET`/`RTM_GET2`; it applies only to masks `rtm_scrub` rewrites,
+/// which excludes an unscoped `::/0` (its mask already has `sa_len` 0).
+pub(crate) fn sa_route_mask(family: Family, len: u8, scoped: bool, force28: bool) -> Vec<u8> {
+    let skip = if family == Family::V4 { 4 } else { 8 };
+    let mask = mask_bytes(family, len);
+    let significant = mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
+    let rewritten = significant > 0 || scoped;
+    if family == Family::V6 && force28 && rewritten {
+        let mut sa = vec![0u8; 28];
+        sa[0] = 28;
+        sa[1..8].fill(0xff);
+        sa[8..8 + significant].copy_from_slice(&mask[..significant]);
+        return sa;
+    }
+    if significant == 0 {
+        return Vec::new();
+    }
+    let mut sa = vec![0xffu8; skip];
+    sa[0] = (skip + significant) as u8;
+    sa.extend_from_slice(&mask[..significant]);
+    sa
+}
+
+/// An interface address's netmask (`ia_sockmask` / `ia_prefixmask`):
+/// the family byte is the family, IPv4 trimmed, IPv6 forced to 28 (§4.3).
+pub(crate) fn sa_ifa_mask(family: Family, len: u8) -> Vec<u8> {
+    let mask = mask_bytes(family, len);
+    match family {
+        Family::V4 => {
+            let significant = mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
+            let mut sa = vec![0u8; 4];
+            sa[0] = (4 + significant) as u8;
+            sa[1] = AF_INET;
+            sa.extend_from_slice(&mask[..significant]);
+            sa
+        }
+        Family::V6 => {
+            let mut sa = vec![0u8; 28];
+            sa[0] = 28;
+            sa[1] = AF_INET6;
+            sa[8..24].copy_from_slice(&mask);
+            sa
+        }
+    }
+}
+
+/// A route's gateway sockaddr.
+pub(crate) fn sa_gateway(gateway: &Gateway, kernel: &SimKernel) -> Option<Vec<u8>> {
+    match gateway {
+        Gateway::Ip { addr, zone } => Some(sa_ip(*addr, *zone)),
+        Gateway::Link {
+            index,
+            name,
+            lladdr,
+        } => {
+            let if_type = kernel.interface(*index).map_or(0, |i| i.if_type);
+            Some(sa_dl(
+                *index,
+                if_type,
+                name.as_deref().unwrap_or(""),
+                lladdr,
+            ))
+        }
+        Gateway::None => None,
+    }
+}
+
+/// A route's key as emitted: the destination with its scope scrubbed, the
+/// KAME zone kept for IPv6 link-local keys.
+pub(crate) fn sa_destination(route: &Route) -> Vec<u8> {
+    sa_ip(route.destination.addr(), route.scope())
+}
+
+/// The 14 `rt_metrics` words of a route, `rmx_expire` in wall seconds.
+pub(crate) fn rmx(route: &Route, extra: &RouteExtra) -> [u32; 14] {
+    let expire = route
+        .expire
+        .map_or(0, |e| i32::try_from(e).unwrap_or(i32::MAX) as u32);
+    let p = extra.pipes;
+    [
+        extra.locks,
+        route.metrics.mtu,
+        route.metrics.hopcount,
+        expire,
+        p[0],
+        p[1],
+        p[2],
+        p[3],
+        p[4],
+        route.metrics.packets_sent,
+        0,
+        0,
+        0,
+        0,
+    ]
+}
+
+/// Writes the 56-byte `rt_metrics` at offset 36 of a route header.
+pub(crate) fn put_rmx(header: &mut [u8], rmx: &[u32; 14]) {
+    for (i, word) in rmx.iter().enumerate() {
+        put_u32(header, 36 + 4 * i, *word);
+    }
+}
+
+/// A fresh zeroed `rt_msghdr` with version and type.
+pub(crate) fn rt_header(rtm_type: u8) -> Vec<u8> {
+    let mut h = vec![0u8; RT_MSGHDR_LEN];
+    h[2] = RTM_VERSION;
+    h[3] = rtm_type;
+    h
+}
+
+/// `rt_newaddrmsg`'s route message (`RTM_ADD`/`RTM_DELETE`): DST, GATEWAY
+/// and NETMASK (not for host routes), `rtm_index` the address's interface,
+/// the route's flags, no `RTF_DONE`; built by `rt_msg1`.
+pub(crate) fn route_msg1(rtm_type: u8, route: &Route, index: u32, kernel: &SimKernel) -> Vec<u8> {
+    let mut h = rt_header(rtm_type);
+    h[4..6].copy_from_slice(&u16::try_from(index).unwrap_or(0).to_le_bytes());
+    put_u32(&mut h, 8, route.flags.bits());
+    let mask = (!route.is_host()).then(|| {
+        sa_route_mask(
+            route.family(),
+            route.destination.len(),
+            route.is_scoped(),
+            true,
+        )
+    });
+    let addrs = [
+        Some(sa_destination(route)),
+        sa_gateway(&route.gateway, kernel),
+        mask,
+        None,
+        None,
+        None,
+        None,
+        None,
+    ];
+    let bits = assemble(&mut h, &addrs, Builder::Msg1);
+    put_i32(&mut h, 12, bits);
+    h
+}
+
+/// An `ifa_msghdr` message for an address: `RTM_NEWADDR`/`RTM_DELADDR`
+/// (`rt_msg1`, with IFP) or the sysctl `RTM_NEWADDR` record (`rt_msg2`,
+/// no IFP).
+pub(crate) fn ifa_message(
+    rtm_type: u8,
+    iface: &SimInterface,
+    addr: &SimAddress,
+    builder: Builder,
+) -> Vec<u8> {
+    let mut h = vec![0u8; IFA_MSGHDR_LEN];
+    h[2] = RTM_VERSION;
+    h[3] = rtm_type;
+    put_u32(&mut h, 8, addr.ifa_flags);
+    h[12..14].copy_from_slice(&u16::try_from(iface.index).unwrap_or(0).to_le_bytes());
+    let zone = Some(iface.index);
+    let ifp = (builder == Builder::Msg1).then(|| sa_ifp(iface));
+    let addrs = [
+        None,
+        None,
+        Some(sa_ifa_mask(Family::of(addr.addr), addr.prefix_len)),
+        None,
+        ifp,
+        Some(sa_ip(addr.addr, zone)),
+        None,
+        addr.peer_or_broadcast.map(|b| sa_ip(b, zone)),
+    ];
+    let bits = assemble(&mut h, &addrs, builder);
+    put_i32(&mut h, 4, bits);
+    h
+}
+
+/// `RTM_NEWADDR`/`RTM_DELADDR` as `rt_newaddrmsg` sends it.
+pub(crate) fn ifa_msg1(
+    rtm_type: u8,
+    iface: &SimInterface,
+    addr: &SimAddress,
+    _k: &SimKernel,
+) -> Vec<u8> {
+    ifa_message(rtm_type, iface, addr, Builder::Msg1)
+}
+
+/// The 96-byte `if_data` (pack 4, `timeval32`).
+fn if_data(iface: &SimInterface) -> Vec<u8> {
+    let mut d = vec![0u8; 96];
+    d[0] = iface.if_type;
+    d[3] = iface.lladdr.len() as u8;
+    d[4] = if iface.if_type == crate::iface::ift::ETHER {
+        14
+    } else {
+        0
+    };
+    put_u32(&mut d, 8, iface.mtu);
+    put_u32(&mut d, 16, baudrate(iface) as u32);
+    put_i32(
+        &mut d,
+        72,
+        i32::try_from(iface.last_change).unwrap_or(i32::MAX),
+    );
+    d
+}
+
+/// The 128-byte `if_data64`.
+fn if_data64(iface: &SimInterface) -> Vec<u8> {
+    let mut d = vec![0u8; 128];
+    d[0] = iface.if_type;
+    d[3] = iface.lladdr.len() as u8;
+    d[4] = if iface.if_type == crate::iface::ift::ETHER {
+        14
+    } else {
+        0
+    };
+    put_u32(&mut d, 8, iface.mtu);
+    d[16..24].copy_from_slice(&baudrate(iface).to_le_bytes());
+    put_i32(
+        &mut d,
+        120,
+        i32::try_from(iface.last_change).unwrap_or(i32::MAX),
+    );
+    d
+}
+
+/// A plausible link speed per kind, in bits per second.
+fn baudrate(iface: &SimInterface) -> u64 {
+    use routing_core::model::InterfaceKind as K;
+    match iface.kind {
+        K::Ethernet | K::Bridge => 1_000_000_000,
+        K::Wifi => 866_000_000,
+        _ => 0,
+    }
+}
+
+/// `RTM_IFINFO` from `rt_ifmsg`: the 112-byte `if_msghdr`, no sockaddr.
+pub(crate) fn ifinfo(iface: &SimInterface) -> Vec<u8> {
+    let mut h = vec![0u8; IF_MSGHDR_LEN];
+    h[0..2].copy_from_slice(&(IF_MSGHDR_LEN as u16).to_le_bytes());
+    h[2] = RTM_VERSION;
+    h[3] = RTM_IFINFO;
+    put_u32(&mut h, 8, iface.flags & 0xffff);
+    h[12..14].copy_from_slice(&u16::try_from(iface.index).unwrap_or(0).to_le_bytes());
+    h[16..112].copy_from_slice(&if_data(iface));
+    h
+}
+
+/// The sysctl `RTM_IFINFO2` record: `if_msghdr2` plus IFP.
+pub(crate) fn ifinfo2(iface: &SimInterface) -> Vec<u8> {
+    let mut h = vec![0u8; IF_MSGHDR2_LEN];
+    h[2] = RTM_VERSION;
+    h[3] = RTM_IFINFO2;
+    put_u32(&mut h, 8, iface.flags & 0xffff);
+    h[12..14].copy_from_slice(&u16::try_from(iface.index).unwrap_or(0).to_le_bytes());
+    put_u32(&mut h, 20, 128); // ifm_snd_maxlen: a typical send queue limit.
+    h[32..160].copy_from_slice(&if_data64(iface));
+    let addrs = [
+        None,
+        None,
+        None,
+        None,
+        Some(sa_ifp(iface)),
+        None,
+        None,
+        None,
+    ];
+    let bits = assemble(&mut h, &addrs, Builder::Msg2);
+    put_i32(&mut h, 4, bits);
+    h
+}
+
+#[cfg(test)]
+#[path = "msg_tests.rs"]
+mod tests;
