@@ -623,3 +623,7 @@ fn is_broadcast_of(iface: &SimInterface, dst: IpAddr) -> bool {
         .iter()
         .any(|a| a.peer_or_broadcast == Some(dst) && !iface.is_p2p())
 }
+
+#[cfg(test)]
+#[path = "events_tests.rs"]
+mod tests;
