@@ -334,3 +334,7 @@ impl SimKernel {
         self.held = keep;
     }
 }
+
+#[cfg(test)]
+#[path = "kernel_tests.rs"]
+mod tests;
