@@ -158,3 +158,7 @@ impl Scenario {
         self.events.iter().find(|e| e.name == name)
     }
 }
+
+#[cfg(test)]
+#[path = "shipped_tests.rs"]
+mod shipped_tests;
