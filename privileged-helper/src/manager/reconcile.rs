@@ -401,7 +401,7 @@ impl<B: RouteBackend> RouteManager<B> {
             .any(|f| pin_moved(before.get(f), self.physical.get(f)));
         let outcome = self.execute(steps, progress).await;
         self.verify().await;
-        self.update_family_egress(moved);
+        self.update_family_egress();
         if moved {
             self.history.repinned();
         }
@@ -557,7 +557,7 @@ impl<B: RouteBackend> RouteManager<B> {
         }
     }
 
-    fn update_family_egress(&mut self, moved: bool) {
+    fn update_family_egress(&mut self) {
         for family in [Family::V4, Family::V6] {
             let egress = self
                 .physical
@@ -565,7 +565,7 @@ impl<B: RouteBackend> RouteManager<B> {
                 .as_ref()
                 .map(|p| egress_of(p, family, &self.interfaces));
             let status = self.families.get_mut(family);
-            if moved || status.egress != egress {
+            if status.egress != egress {
                 status.since = egress.as_ref().map(|_| unix_now());
             }
             status.egress = egress;
@@ -634,11 +634,13 @@ fn spec_of(route: &routing_core::model::Route) -> RouteSpec {
     }
 }
 
+/// Whether an existing pin moved (to another interface or gateway, or
+/// away); the first pin of a family is not a move.
 fn pin_moved(before: &Option<PhysicalDefault>, after: &Option<PhysicalDefault>) -> bool {
     match (before, after) {
         (Some(b), Some(a)) => b.interface.index != a.interface.index || b.gateway != a.gateway,
-        (None, None) => false,
-        _ => true,
+        (Some(_), None) => true,
+        (None, _) => false,
     }
 }
 
