@@ -1,1 +1,3 @@
 //! Shared helpers for the workspace tests (placeholder).
+
+pub mod golden;
