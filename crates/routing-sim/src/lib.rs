@@ -29,13 +29,16 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+mod addr;
 pub mod cli;
 pub mod egress;
 pub mod errno;
 pub mod events;
 pub mod faults;
 pub mod iface;
+mod ifmsg;
 pub mod kernel;
+mod kernel_flags;
 pub mod msg;
 pub mod output;
 pub mod prng;

@@ -167,9 +167,9 @@ impl SimKernel {
                 continue;
             }
             if op == NET_RT_IFLIST2 {
-                out.extend_from_slice(&msg::ifinfo2(iface));
+                out.extend_from_slice(&crate::ifmsg::ifinfo2(iface));
             } else {
-                let mut h = msg::ifinfo(iface);
+                let mut h = crate::ifmsg::ifinfo(iface);
                 let addrs = [
                     None,
                     None,
@@ -189,7 +189,7 @@ impl SimKernel {
                 if af != 0 && !families.contains(&family) {
                     continue;
                 }
-                out.extend_from_slice(&msg::ifa_message(
+                out.extend_from_slice(&crate::ifmsg::ifa_message(
                     msg::RTM_NEWADDR,
                     iface,
                     addr,

@@ -26,6 +26,7 @@
 mod parse;
 pub mod route_cmd;
 mod run;
+mod steps;
 
 use std::fmt;
 

@@ -1,5 +1,7 @@
 use super::*;
-use crate::scenario::{Action, Scenario};
+use crate::iface::ift;
+use crate::scenario::steps::{duration_ms, parse_mac, parse_type};
+use crate::scenario::Action;
 
 fn err(text: &str) -> ScenarioError {
     Scenario::parse("t.scn", text).unwrap_err()
