@@ -401,3 +401,7 @@ fn apply_metrics(req: &Request, route: &mut Route, extra: &mut RouteExtra) {
     }
     extra.locks = (extra.locks & !req.inits) | (req.inits & rmx[0]);
 }
+
+#[cfg(test)]
+#[path = "rtadd_tests.rs"]
+mod tests;
