@@ -548,3 +548,64 @@ fn get_with_a_netmask_is_exact_and_without_one_is_longest_match() {
     assert_eq!(&r[108 + 4..108 + 8], &[192, 0, 2, 1]);
     assert_eq!(route(&mut k, s, "get -net 192.0.2.0/25"), Err(Errno::ESRCH));
 }
+
+mod arbitrary {
+    use super::*;
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    /// Sockaddr-like chunks: a length byte, a family byte, then bytes.
+    fn sockaddr() -> impl Strategy<Value = Vec<u8>> {
+        (
+            0u8..140,
+            prop_oneof![Just(2u8), Just(30), Just(18), any::<u8>()],
+            vec(any::<u8>(), 0..40),
+        )
+            .prop_map(|(len, family, mut rest)| {
+                rest.insert(0, family);
+                rest.insert(0, len);
+                rest
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic_the_kernel(bytes in vec(any::<u8>(), 0..300)) {
+            let mut k = mini_mac();
+            let s = k.open_socket(1, 0);
+            let _ = k.write(s, &bytes);
+        }
+
+        #[test]
+        fn arbitrary_sockaddrs_behind_a_valid_header_never_panic(
+            rtm_type in 1u8..=0x15,
+            flags in any::<u32>(),
+            index in 0u16..12,
+            addrs in 0i32..256,
+            chunks in vec(sockaddr(), 0..8),
+        ) {
+            let mut k = mini_mac();
+            let s = k.open_socket(1, 0);
+            let mut m = msg::rt_header(rtm_type);
+            m[4..6].copy_from_slice(&index.to_le_bytes());
+            msg::put_u32(&mut m, 8, flags);
+            msg::put_i32(&mut m, 12, addrs);
+            for c in chunks {
+                m.extend(c);
+            }
+            let len = m.len() as u16;
+            m[0..2].copy_from_slice(&len.to_le_bytes());
+            let before = k.table().len();
+            let result = k.write(s, &m);
+            // Whatever happened, the table stayed coherent.
+            for r in k.table().iter() {
+                prop_assert!(k.interface(r.interface.index).is_some());
+            }
+            if result.is_err() {
+                prop_assert_eq!(k.table().len(), before);
+            }
+        }
+    }
+}
