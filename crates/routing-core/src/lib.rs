@@ -14,3 +14,4 @@
 #![deny(missing_docs)]
 
 pub mod model;
+pub mod wire;

@@ -1,0 +1,1 @@
+//! JSON descriptions of messages for tools (being written).
