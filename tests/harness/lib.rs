@@ -1,3 +1,4 @@
 //! Shared helpers for the workspace tests (placeholder).
 
 pub mod golden;
+pub mod vectors;

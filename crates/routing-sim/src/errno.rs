@@ -5,15 +5,25 @@
 
 use std::fmt;
 
+use routing_core::wire::pf_route::consts::{
+    EADDRNOTAVAIL, EAFNOSUPPORT, EAGAIN, EBUSY, EEXIST, EHOSTUNREACH, EINVAL, EMSGSIZE,
+    ENETUNREACH, ENOBUFS, ENOMEM, ENXIO, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH,
+};
+
+/// `EBADF` (not a routing-socket errno, so not among the codec's).
+const EBADF: i32 = 9;
+/// `ENETDOWN`: `dlil` refuses to send on a down interface.
+const ENETDOWN: i32 = 50;
+
 /// A Darwin errno value.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Errno(pub i32);
 
 macro_rules! errnos {
-    ($($name:ident = $value:expr, $text:literal;)*) => {
+    ($($name:ident = $value:ident, $text:literal;)*) => {
         impl Errno {
             $(
-                #[doc = concat!("`", stringify!($name), "` (", stringify!($value), "): ", $text, ".")]
+                #[doc = concat!("`", stringify!($name), "`: ", $text, ".")]
                 pub const $name: Errno = Errno($value);
             )*
 
@@ -45,24 +55,24 @@ macro_rules! errnos {
 }
 
 errnos! {
-    EPERM = 1, "Operation not permitted";
-    ESRCH = 3, "No such process";
-    ENXIO = 6, "Device not configured";
-    EBADF = 9, "Bad file descriptor";
-    ENOMEM = 12, "Cannot allocate memory";
-    EBUSY = 16, "Resource busy";
-    EEXIST = 17, "File exists";
-    EINVAL = 22, "Invalid argument";
-    EAGAIN = 35, "Resource temporarily unavailable";
-    EMSGSIZE = 40, "Message too long";
-    EPROTONOSUPPORT = 43, "Protocol not supported";
-    EAFNOSUPPORT = 47, "Address family not supported by protocol family";
-    EADDRNOTAVAIL = 49, "Can't assign requested address";
-    ENETDOWN = 50, "Network is down";
-    ENETUNREACH = 51, "Network is unreachable";
-    ENOBUFS = 55, "No buffer space available";
-    EHOSTUNREACH = 65, "No route to host";
-    EOPNOTSUPP = 102, "Operation not supported on socket";
+    EPERM = EPERM, "Operation not permitted";
+    ESRCH = ESRCH, "No such process";
+    ENXIO = ENXIO, "Device not configured";
+    EBADF = EBADF, "Bad file descriptor";
+    ENOMEM = ENOMEM, "Cannot allocate memory";
+    EBUSY = EBUSY, "Resource busy";
+    EEXIST = EEXIST, "File exists";
+    EINVAL = EINVAL, "Invalid argument";
+    EAGAIN = EAGAIN, "Resource temporarily unavailable";
+    EMSGSIZE = EMSGSIZE, "Message too long";
+    EPROTONOSUPPORT = EPROTONOSUPPORT, "Protocol not supported";
+    EAFNOSUPPORT = EAFNOSUPPORT, "Address family not supported by protocol family";
+    EADDRNOTAVAIL = EADDRNOTAVAIL, "Can't assign requested address";
+    ENETDOWN = ENETDOWN, "Network is down";
+    ENETUNREACH = ENETUNREACH, "Network is unreachable";
+    ENOBUFS = ENOBUFS, "No buffer space available";
+    EHOSTUNREACH = EHOSTUNREACH, "No route to host";
+    EOPNOTSUPP = EOPNOTSUPP, "Operation not supported on socket";
 }
 
 impl Errno {

@@ -16,61 +16,15 @@ use routing_core::model::{Family, Gateway, Route};
 use crate::iface::SimInterface;
 use crate::kernel::{RouteExtra, SimKernel};
 
-/// `RTM_VERSION`.
-pub const RTM_VERSION: u8 = 5;
-/// `RTM_ADD`.
-pub const RTM_ADD: u8 = 0x1;
-/// `RTM_DELETE`.
-pub const RTM_DELETE: u8 = 0x2;
-/// `RTM_CHANGE`.
-pub const RTM_CHANGE: u8 = 0x3;
-/// `RTM_GET`.
-pub const RTM_GET: u8 = 0x4;
-/// `RTM_LOCK`.
-pub const RTM_LOCK: u8 = 0x8;
-/// `RTM_NEWADDR`.
-pub const RTM_NEWADDR: u8 = 0xc;
-/// `RTM_DELADDR`.
-pub const RTM_DELADDR: u8 = 0xd;
-/// `RTM_IFINFO`.
-pub const RTM_IFINFO: u8 = 0xe;
-/// `RTM_GET_SILENT` (private).
-pub const RTM_GET_SILENT: u8 = 0x11;
-/// `RTM_IFINFO2` (sysctl only).
-pub const RTM_IFINFO2: u8 = 0x12;
-/// `RTM_GET2` (sysctl only).
-pub const RTM_GET2: u8 = 0x14;
+pub use routing_core::wire::pf_route::consts::{
+    RTA_BRD, RTA_DST, RTA_GATEWAY, RTA_GENMASK, RTA_IFA, RTA_IFP, RTA_NETMASK, RTM_ADD, RTM_CHANGE,
+    RTM_DELADDR, RTM_DELETE, RTM_GET, RTM_GET2, RTM_GET_SILENT, RTM_IFINFO, RTM_IFINFO2, RTM_LOCK,
+    RTM_NEWADDR, RTM_VERSION,
+};
+pub use routing_core::wire::pf_route::ifheader::{IFA_MSGHDR_LEN, IF_MSGHDR2_LEN, IF_MSGHDR_LEN};
+pub use routing_core::wire::pf_route::RT_MSGHDR_LEN;
 
-/// `RTA_DST`.
-pub const RTA_DST: i32 = 0x1;
-/// `RTA_GATEWAY`.
-pub const RTA_GATEWAY: i32 = 0x2;
-/// `RTA_NETMASK`.
-pub const RTA_NETMASK: i32 = 0x4;
-/// `RTA_GENMASK`.
-pub const RTA_GENMASK: i32 = 0x8;
-/// `RTA_IFP`.
-pub const RTA_IFP: i32 = 0x10;
-/// `RTA_IFA`.
-pub const RTA_IFA: i32 = 0x20;
-/// `RTA_BRD`.
-pub const RTA_BRD: i32 = 0x80;
-
-/// `sizeof(struct rt_msghdr)` (and `rt_msghdr2`).
-pub const RT_MSGHDR_LEN: usize = 92;
-/// `sizeof(struct if_msghdr)`.
-pub const IF_MSGHDR_LEN: usize = 112;
-/// `sizeof(struct if_msghdr2)`.
-pub const IF_MSGHDR2_LEN: usize = 160;
-/// `sizeof(struct ifa_msghdr)`.
-pub const IFA_MSGHDR_LEN: usize = 20;
-
-/// `AF_INET` in a sockaddr.
-const AF_INET: u8 = 2;
-/// `AF_LINK`.
-const AF_LINK: u8 = 18;
-/// `AF_INET6`.
-const AF_INET6: u8 = 30;
+use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6, AF_LINK};
 
 /// Which kernel builder lays the message out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -225,7 +225,7 @@ impl SimKernel {
         msg::put_u32(&mut h, 8, route.flags.bits());
         msg::put_rmx(&mut h, &msg::rmx(route, extra));
         let iface = self.interfaces.get(&route.interface.index);
-        let wants_if = req.addrs & (msg::RTA_IFP | msg::RTA_IFA) != 0;
+        let wants_if = req.addrs as u32 & (msg::RTA_IFP | msg::RTA_IFA) != 0;
         let ifp = iface.filter(|_| wants_if).map(msg::sa_ifp);
         let ifa = iface.filter(|_| wants_if).and_then(|i| {
             let addr = extra.ifa.or_else(|| {

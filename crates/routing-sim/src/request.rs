@@ -16,14 +16,8 @@ use routing_core::model::{mask_len, Family, Gateway, RouteFlags};
 use crate::errno::Errno;
 use crate::msg::RT_MSGHDR_LEN;
 
-/// `AF_INET`.
-pub(crate) const AF_INET: u8 = 2;
-/// `AF_LINK`.
-pub(crate) const AF_LINK: u8 = 18;
-/// `AF_INET6`.
-pub(crate) const AF_INET6: u8 = 30;
-/// `AF_MAX`.
-const AF_MAX: u8 = 41;
+use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6, AF_LINK, AF_MAX};
+
 /// `sizeof(struct sockaddr_storage)`.
 const SS_MAXLEN: usize = 128;
 

@@ -34,9 +34,9 @@ fn dump_has_one_padded_rtm_get_record_per_route_in_table_order() {
             route.interface.index
         );
         assert_eq!((le32(rec, 16), le32(rec, 20), le32(rec, 24)), (0, 0, 0));
-        let has_mask = le32(rec, 12) & msg::RTA_NETMASK as u32 != 0;
+        let has_mask = le32(rec, 12) & msg::RTA_NETMASK != 0;
         assert_eq!(has_mask, !route.is_host());
-        assert_ne!(le32(rec, 12) & msg::RTA_IFA as u32, 0, "dumps carry IFA");
+        assert_ne!(le32(rec, 12) & msg::RTA_IFA, 0, "dumps carry IFA");
     }
 }
 
@@ -99,11 +99,11 @@ fn iflist2_has_ifinfo2_then_one_newaddr_per_address() {
     let expected: usize = k.interfaces().iter().map(|i| 1 + i.addresses.len()).sum();
     assert_eq!(recs.len(), expected);
     assert_eq!(recs[0][3], msg::RTM_IFINFO2);
-    assert_eq!(le32(recs[0], 4), msg::RTA_IFP as u32);
+    assert_eq!(le32(recs[0], 4), msg::RTA_IFP);
     assert_eq!(&recs[0][160 + 8..160 + 11], b"lo0");
     assert_eq!(recs[1][3], msg::RTM_NEWADDR);
     assert_eq!(
-        le32(recs[1], 4) & msg::RTA_IFP as u32,
+        le32(recs[1], 4) & msg::RTA_IFP,
         0,
         "no IFP in sysctl NEWADDR"
     );

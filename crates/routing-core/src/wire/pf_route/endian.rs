@@ -114,6 +114,7 @@ macro_rules! le_struct {
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
         pub struct $name {
             $( $(#[$fmeta])* pub $field: $ty, )*
         }

@@ -367,6 +367,7 @@ le_struct! {
 /// The fields of an `rt_msghdr` other than `msglen`, `version` (always 5)
 /// and `addrs` (a property of the [`AddressSet`](super::AddressSet)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RouteHeader {
     /// `rtm_type`: one of the `RTM_*` that use `rt_msghdr`.
     pub rtm_type: u8,
@@ -440,6 +441,7 @@ impl RouteHeader {
 /// than `msglen`, `version`, `type` and `addrs`. The words at 16, 20 and
 /// 24 are refcnt, parentflags and reserved here, not pid, seq and errno.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Route2Header {
     /// `rtm_index`: the route's interface.
     pub index: u16,

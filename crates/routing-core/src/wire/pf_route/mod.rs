@@ -60,6 +60,7 @@ pub use header::{
 };
 pub use ifheader::{
     IfData, IfData64, IfHeader, IfHeader2, IfHeaderBuffer, IfaHeader, IfmaHeader, IfmaHeader2,
+    IFA_MSGHDR_LEN, IFMA_MSGHDR2_LEN, IFMA_MSGHDR_LEN, IF_MSGHDR2_LEN, IF_MSGHDR_LEN,
 };
 pub use link::SockaddrDl;
 pub use message::{
