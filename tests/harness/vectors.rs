@@ -44,7 +44,9 @@ pub struct Vector {
 
 /// `tests/vectors/pf_route/`.
 pub fn pf_route_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors").join("pf_route")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("vectors")
+        .join("pf_route")
 }
 
 /// `shared/fixtures/darwin-route/` next to the repository, if present.
@@ -123,8 +125,7 @@ pub fn load_pf_route() -> Vec<Vector> {
     names
         .into_iter()
         .map(|n| {
-            let text = std::fs::read_to_string(dir.join(&n))
-                .unwrap_or_else(|e| panic!("{n}: {e}"));
+            let text = std::fs::read_to_string(dir.join(&n)).unwrap_or_else(|e| panic!("{n}: {e}"));
             parse_vector(&n, &text).unwrap_or_else(|e| panic!("{e}"))
         })
         .collect()
