@@ -69,3 +69,6 @@ pub use message::{
 };
 pub use reply::{Reply, ReplyMatcher};
 pub use sockaddr::{roundup32, RawSockaddr, Sockaddr, SockaddrIn, SockaddrIn6};
+
+#[cfg(test)]
+mod proptests;
