@@ -5,8 +5,13 @@ use std::net::IpAddr;
 
 use routing_core::model::{Family, IpPrefix, RouteFlags};
 
+use routing_core::wire::pf_route::consts::{
+    AF_INET, AF_INET6, RTAX_DST, RTAX_GATEWAY, RTAX_IFA, RTAX_IFP, RTAX_NETMASK, RTM_ADD,
+    RTM_CHANGE, RTM_DELETE, RTM_GET, RTV_MTU,
+};
+use routing_core::wire::pf_route::{RawSockaddr, RouteMessage, Sockaddr, SockaddrDl};
+
 use crate::kernel::SimKernel;
-use crate::msg;
 
 /// The verb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -226,98 +231,98 @@ fn parse_gateway(gw: &str, interface: bool) -> Result<GatewayArg, String> {
 }
 
 impl RouteCommand {
-    /// The message route(8) writes for this command, with the kernel's
-    /// interface names resolved. Netmasks are trimmed as route(8) trims
-    /// them (`06 02 00 00 ff ff` for a /16, `sa_len` 0 for `default`).
+    /// The message route(8) would write for this command, built with the
+    /// codec's [`RouteMessage`] and with the kernel's interface names
+    /// resolved. Netmasks are trimmed as route(8) trims them
+    /// (`06 02 00 00 ff ff` for a /16, `00 02 00 00` for `default`).
     ///
     /// # Errors
     /// An interface name the kernel does not know.
     pub fn to_message(&self, kernel: &SimKernel, pid: i32, seq: i32) -> Result<Vec<u8>, String> {
-        let index_of = |name: &str| {
+        let iface = |name: &str| {
             kernel
                 .index_of(name)
+                .and_then(|i| kernel.interface(i))
                 .ok_or_else(|| format!("no interface named {name}"))
         };
-        let rtm_type = match self.verb {
-            RouteVerb::Add => msg::RTM_ADD,
-            RouteVerb::Delete => msg::RTM_DELETE,
-            RouteVerb::Change => msg::RTM_CHANGE,
-            RouteVerb::Get => msg::RTM_GET,
+        let index_of = |name: &str| iface(name).map(|i| i.index);
+        let link_of = |name: &str| {
+            iface(name).map(|i| {
+                let index = u16::try_from(i.index).unwrap_or(0);
+                Sockaddr::Link(SockaddrDl::new(index, i.if_type, &i.name, &i.lladdr))
+            })
         };
-        let mut h = msg::rt_header(rtm_type);
+        let rtm_type = match self.verb {
+            RouteVerb::Add => RTM_ADD,
+            RouteVerb::Delete => RTM_DELETE,
+            RouteVerb::Change => RTM_CHANGE,
+            RouteVerb::Get => RTM_GET,
+        };
+        let mut m = RouteMessage::new(rtm_type);
+        m.header.flags = self.flags;
+        m.header.pid = pid;
+        m.header.seq = seq;
         if let Some(scope) = &self.ifscope {
-            let index = u16::try_from(index_of(scope)?).unwrap_or(0);
-            h[4..6].copy_from_slice(&index.to_le_bytes());
+            m.header.index = u16::try_from(index_of(scope)?).unwrap_or(0);
         }
-        msg::put_u32(&mut h, 8, self.flags.bits());
-        msg::put_i32(&mut h, 16, pid);
-        msg::put_i32(&mut h, 20, seq);
         if let Some(mtu) = self.mtu {
-            msg::put_u32(&mut h, 32, 0x1);
-            msg::put_u32(&mut h, 40, mtu);
+            m.header.inits = RTV_MTU;
+            m.header.rmx.mtu = mtu;
         }
+        let dst_zone = self.destination_zone.as_deref().map(index_of).transpose()?;
+        m.addrs.set(
+            RTAX_DST,
+            Some(Sockaddr::from_ip_zone(self.destination.addr(), dst_zone)),
+        );
         let gateway = match &self.gateway {
             None => None,
             Some(GatewayArg::Ip(addr, zone)) => {
                 let zone = zone.as_deref().map(index_of).transpose()?;
-                Some(msg::sa_ip(*addr, zone))
+                Some(Sockaddr::from_ip_zone(*addr, zone))
             }
-            Some(GatewayArg::LinkIndex(index)) => Some(msg::sa_dl(*index, 0, "", &[])),
-            Some(GatewayArg::Interface(name)) => {
-                let iface = kernel
-                    .interface(index_of(name)?)
-                    .ok_or_else(|| format!("no interface named {name}"))?;
-                Some(msg::sa_ifp(iface))
+            Some(GatewayArg::LinkIndex(index)) => {
+                let index = u16::try_from(*index).unwrap_or(0);
+                Some(Sockaddr::Link(SockaddrDl::null(index, 0)))
             }
+            Some(GatewayArg::Interface(name)) => Some(link_of(name)?),
         };
-        let netmask = (!self.host).then(|| route8_mask(&self.destination));
-        let ifp = match &self.ifp {
-            Some(name) => {
-                let iface = kernel
-                    .interface(index_of(name)?)
-                    .ok_or_else(|| format!("no interface named {name}"))?;
-                Some(msg::sa_ifp(iface))
-            }
-            None => None,
-        };
-        let dst_zone = self.destination_zone.as_deref().map(index_of).transpose()?;
-        let addrs = [
-            Some(msg::sa_ip(self.destination.addr(), dst_zone)),
-            gateway,
-            netmask,
-            None,
-            ifp,
-            self.ifa.map(|a| msg::sa_ip(a, None)),
-            None,
-            None,
-        ];
-        let bits = msg::assemble(&mut h, &addrs, msg::Builder::Msg2);
-        msg::put_i32(&mut h, 12, bits);
-        Ok(h)
+        m.addrs.set(RTAX_GATEWAY, gateway);
+        if !self.host {
+            m.addrs
+                .set(RTAX_NETMASK, Some(route8_mask(&self.destination)));
+        }
+        m.addrs
+            .set(RTAX_IFP, self.ifp.as_deref().map(link_of).transpose()?);
+        m.addrs.set(RTAX_IFA, self.ifa.map(Sockaddr::from_ip));
+        Ok(m.to_bytes())
     }
 }
 
 /// route(8)'s netmask: the family's sockaddr trimmed after its last
-/// non-zero byte (the family byte counts), `sa_len` 0 for an IPv4 `/0`.
-fn route8_mask(prefix: &IpPrefix) -> Vec<u8> {
-    let netmask = prefix.netmask();
-    let (family_byte, skip, bytes) = match netmask {
-        IpAddr::V4(m) => (2u8, 4usize, m.octets().to_vec()),
-        IpAddr::V6(m) => (30u8, 8usize, m.octets().to_vec()),
+/// non-zero byte (the family byte counts), and `sa_len` forced to 0 for
+/// an IPv4 `default` (family byte left at 2).
+fn route8_mask(prefix: &IpPrefix) -> Sockaddr {
+    let (family_byte, skip, bytes) = match prefix.netmask() {
+        IpAddr::V4(m) => (AF_INET, 4usize, m.octets().to_vec()),
+        IpAddr::V6(m) => (AF_INET6, 8usize, m.octets().to_vec()),
     };
-    let significant = bytes.iter().rposition(|b| *b != 0).map(|p| p + 1);
-    match (significant, family_byte) {
-        // route(8) forces sa_len 0 on the "default" mask, family left at 2.
-        (None, 2) => vec![0, 2],
-        (None, _) => vec![2, family_byte],
-        (Some(n), _) => {
+    match bytes.iter().rposition(|b| *b != 0) {
+        None if family_byte == AF_INET => Sockaddr::Empty {
+            raw: [0, AF_INET, 0, 0],
+        },
+        None => raw(&[2, family_byte]),
+        Some(last) => {
             let mut sa = vec![0u8; skip];
-            sa[0] = (skip + n) as u8;
+            sa[0] = (skip + last + 1) as u8;
             sa[1] = family_byte;
-            sa.extend_from_slice(&bytes[..n]);
-            sa
+            sa.extend_from_slice(&bytes[..=last]);
+            raw(&sa)
         }
     }
+}
+
+fn raw(bytes: &[u8]) -> Sockaddr {
+    RawSockaddr::new(bytes).map_or(Sockaddr::EMPTY, Sockaddr::Raw)
 }
 
 #[cfg(test)]
@@ -368,11 +373,12 @@ mod tests {
     #[test]
     fn route8_masks_are_trimmed_like_the_real_tool() {
         let p16: IpPrefix = "100.113.0.0/16".parse().unwrap();
-        assert_eq!(route8_mask(&p16), vec![6, 2, 0, 0, 0xff, 0xff]);
-        assert_eq!(route8_mask(&IpPrefix::default_for(Family::V4)), vec![0, 2]);
-        assert_eq!(route8_mask(&IpPrefix::default_for(Family::V6)), vec![2, 30]);
+        let bytes = |p: &IpPrefix| route8_mask(p).to_bytes();
+        assert_eq!(bytes(&p16), vec![6, 2, 0, 0, 0xff, 0xff]);
+        assert_eq!(bytes(&IpPrefix::default_for(Family::V4)), vec![0, 2, 0, 0]);
+        assert_eq!(bytes(&IpPrefix::default_for(Family::V6)), vec![2, 30]);
         let p48: IpPrefix = "2001:db8:1::/48".parse().unwrap();
-        assert_eq!(route8_mask(&p48)[..2], [14, 30]);
+        assert_eq!(bytes(&p48)[..2], [14, 30]);
     }
 
     #[test]
