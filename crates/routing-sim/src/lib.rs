@@ -31,6 +31,8 @@
 
 mod addr;
 pub mod cli;
+#[cfg(test)]
+mod codec_tests;
 pub mod egress;
 pub mod errno;
 pub mod events;
