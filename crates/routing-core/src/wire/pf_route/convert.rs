@@ -376,3 +376,106 @@ pub fn route_notification(rtm_type: u8, route: &Route, extras: &RouteExtras) -> 
         addrs: route_addrs(route, extras, rtm_type).unpadded(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(b: &[u8]) -> Sockaddr {
+        Sockaddr::Raw(RawSockaddr::new(b).expect("raw"))
+    }
+
+    #[test]
+    fn mask_is_read_by_position_whatever_its_family_byte() {
+        let v4 = Family::V4;
+        assert_eq!(
+            mask_len(v4, &raw(&[7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff])),
+            Ok(24)
+        );
+        assert_eq!(mask_len(v4, &raw(&[6, 2, 0, 0, 0xff, 0xff])), Ok(16));
+        assert_eq!(mask_len(v4, &raw(&[5, 0xff, 0xff, 0xff, 0xff])), Ok(8));
+        assert_eq!(mask_len(v4, &Sockaddr::Empty { raw: [0, 2, 0, 0] }), Ok(0));
+        assert_eq!(
+            mask_len(v4, &raw(&[4, 0xff, 0xff, 0xff])),
+            Ok(0),
+            "sa_len <= 4 is /0"
+        );
+        let v6 = Family::V6;
+        assert_eq!(mask_len(v6, &raw(&[2, 0x1e])), Ok(0));
+        let mut m48 = vec![0x0e, 0x1e, 0, 0, 0, 0, 0, 0];
+        m48.extend_from_slice(&[0xff; 6]);
+        assert_eq!(mask_len(v6, &raw(&m48)), Ok(48));
+        // flowinfo bytes 4-7 are 0xff in kernel masks and are not address bits.
+        assert_eq!(mask_len(v6, &kernel_netmask(v6, 32, RTM_GET2)), Ok(32));
+    }
+
+    #[test]
+    fn rejects_non_contiguous_mask() {
+        assert_eq!(
+            mask_len(
+                Family::V4,
+                &raw(&[8, 0xff, 0xff, 0xff, 0xff, 0x00, 0xff, 0])
+            ),
+            Err(ConvertError::NonContiguousMask)
+        );
+    }
+
+    #[test]
+    fn kernel_netmask_forms() {
+        let b = |sa: Sockaddr| sa.to_bytes();
+        assert_eq!(b(kernel_netmask(Family::V4, 0, RTM_GET2)), [0, 0, 0, 0]);
+        assert_eq!(
+            b(kernel_netmask(Family::V4, 8, RTM_GET2)),
+            [5, 0xff, 0xff, 0xff, 0xff]
+        );
+        assert_eq!(
+            b(kernel_netmask(Family::V4, 24, RTM_DELETE)),
+            [7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+        );
+        assert_eq!(
+            b(kernel_netmask(Family::V4, 32, RTM_GET)),
+            [8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]
+        );
+        let v6 = b(kernel_netmask(Family::V6, 64, RTM_GET2));
+        assert_eq!(v6.len(), 16);
+        assert!(v6[1..].iter().all(|&x| x == 0xff));
+        let forced = b(kernel_netmask(Family::V6, 64, RTM_DELETE));
+        assert_eq!((forced.len(), forced[0], forced[16]), (28, 28, 0));
+    }
+
+    #[test]
+    fn host_flag_or_missing_mask_means_host_prefix() {
+        let dst = Sockaddr::from_ip("10.1.2.3".parse().expect("addr"));
+        let mask = kernel_netmask(Family::V4, 8, RTM_GET);
+        assert_eq!(
+            destination(&dst, Some(&mask), false).map(|p| p.0.to_string()),
+            Ok("10.0.0.0/8".into())
+        );
+        assert_eq!(
+            destination(&dst, Some(&mask), true).map(|p| p.0.len()),
+            Ok(32)
+        );
+        assert_eq!(destination(&dst, None, false).map(|p| p.0.len()), Ok(32));
+        assert_eq!(
+            destination(&Sockaddr::EMPTY, None, false),
+            Err(ConvertError::UnsupportedDestination { family: 0 })
+        );
+    }
+
+    #[test]
+    fn link_local_destination_zone_becomes_the_scope() {
+        let mut m = RouteMessage::new(RTM_GET2);
+        m.header.flags = RouteFlags::UP | RouteFlags::IFSCOPE;
+        m.header.index = 1;
+        m.addrs = AddressSet::new()
+            .with(
+                RTAX_DST,
+                Sockaddr::from_ip_zone("fe80::71:49e5:33fe:ffca".parse().expect("addr"), Some(4)),
+            )
+            .with(RTAX_GATEWAY, Sockaddr::Link(SockaddrDl::null(1, IFT_LOOP)));
+        let r = route_from_message(&m, &|i| (i == 1).then(|| "lo0".to_string())).expect("route");
+        assert_eq!(r.scope, Some(4), "scoped to en0 while leaving through lo0");
+        assert_eq!(r.interface.name, "lo0");
+        assert_eq!(r.destination.to_string(), "fe80::71:49e5:33fe:ffca/128");
+    }
+}
