@@ -15,6 +15,10 @@
 //! | [`Fault::DelayMessage`] | broadcast | The message is held until the clock reaches a time ([`SimKernel::advance`]) or until its target socket has been read N times: a reply that misses a deadline. |
 //! | [`Fault::GrowAfterProbe`] | sysctl size probe | N host clones are added right after the probe, so a read with the probed size fails with `ENOMEM` and the caller must probe again (netstat and x/net do). |
 //!
+//! Not modelled: XNU's third `ENOBUFS` path, a failed allocation of the
+//! kernel's copy of the message (`kalloc_data` in `route_output`), after
+//! which the writer's bytes are broadcast untouched (no errno, no pid).
+//!
 //! [`SimKernel::advance`]: crate::SimKernel::advance
 
 use crate::errno::Errno;

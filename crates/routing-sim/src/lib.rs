@@ -25,6 +25,39 @@
 //! is [`prng::Prng`]. The same inputs and seed always give the same bytes.
 //!
 //! Errno values are Darwin's ([`Errno`]).
+//!
+//! ```
+//! use routing_core::wire::pf_route::{get_route, Message};
+//! use routing_sim::scenario::Scenario;
+//!
+//! // The shipped Mac: Wi-Fi on en0, system tunnels, the VPN not yet up.
+//! let scenario = Scenario::realistic_mac().expect("ships valid");
+//! let mut mac = scenario.boot().expect("boots");
+//! scenario.run_event(&mut mac, "vpn-up").expect("the VPN connects");
+//!
+//! // route -n get, as bytes, through a routing socket.
+//! let sock = mac.open_socket(4242, 0);
+//! let request = get_route("203.0.113.9".parse().unwrap(), None, None, 1, 4242);
+//! mac.write(sock, &request.to_bytes()).expect("found");
+//! let reply = Message::parse(&mac.read(sock).expect("the reply")).expect("parses");
+//! assert_eq!(reply.msg_type(), 4); // RTM_GET
+//!
+//! // Unbound traffic goes into the VPN; a socket bound to en0 cannot.
+//! let dst = "203.0.113.9".parse().unwrap();
+//! assert_eq!(mac.egress(dst, None).unwrap().interface.name, "utun4");
+//! let en0 = mac.index_of("en0");
+//! assert_eq!(mac.egress(dst, en0).unwrap().interface.name, "en0");
+//! ```
+//!
+//! # Behaviours worth knowing
+//!
+//! - **An interface going down deletes its IPv4 routes, not its IPv6
+//!   ones** (xnu `if_updown` → `rip_ctlinput`): see [`SimKernel::set_link`].
+//! - **Addresses whose route could not be made send no `RTM_NEWADDR`**
+//!   (`rt_newaddrmsg` runs only after `rtinit` succeeded): see [`events`].
+//! - **Writes under 8 bytes fail with `ENOBUFS` and broadcast nothing**;
+//!   writes with a bad length broadcast the writer's bytes untouched: see
+//!   [`output`].
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

@@ -12,7 +12,7 @@
 //! | 3 | `RTM_GET_SILENT` without `SO_USELOOPBACK` | `EINVAL` |
 //! | 4 | Not `RTM_GET`, unprivileged socket | `EPERM` |
 //! | 5 | `rtm_pid` := the writer's pid | |
-//! | 6–12 | Sockaddrs ([`crate::request`]) | `EINVAL` |
+//! | 6–12 | Sockaddrs (the kernel's `rt_xaddrs` reading, `request.rs`) | `EINVAL` |
 //! | | Dispatch: `RTM_ADD`/`DELETE`/`GET`/`CHANGE`/`LOCK`; any other type | `EOPNOTSUPP` |
 //!
 //! Successes get `RTF_DONE`. `RTM_GET` and a successful `RTM_DELETE`
