@@ -211,7 +211,7 @@ impl SimKernel {
             scope,
             flags,
             parent_flags: parent.flags,
-            expire: spec.expire_in.map(|s| self.wall_now() + s),
+            expire: spec.expire_in.map(|s| self.wall_now().saturating_add(s)),
             metrics: Metrics {
                 mtu,
                 ..Metrics::default()

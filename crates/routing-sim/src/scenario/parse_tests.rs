@@ -108,3 +108,119 @@ fn durations_macs_and_types() {
     assert_eq!(parse_type("bridge"), Some(ift::BRIDGE));
     assert_eq!(parse_type("0x47"), Some(0x47));
 }
+
+mod arbitrary {
+    use super::*;
+    use proptest::prelude::*;
+
+    const WORDS: &[&str] = &[
+        "interface",
+        "en0",
+        "utun4",
+        "lo0",
+        "index",
+        "4",
+        "9",
+        "0",
+        "65536",
+        "wifi",
+        "tunnel",
+        "loopback",
+        "up",
+        "down",
+        "mtu",
+        "mac",
+        "00:00:5e:00:53:01",
+        "type",
+        "ether",
+        "inet",
+        "inet6",
+        "192.0.2.1/24",
+        "192.0.2.1/40",
+        "fe80::1/64",
+        "::/0",
+        "dest",
+        "broadcast",
+        "203.0.113.2",
+        "route",
+        "add",
+        "delete",
+        "change",
+        "get",
+        "-inet6",
+        "-net",
+        "-host",
+        "default",
+        "192.0.2.1",
+        "fe80::1%en0",
+        "-interface",
+        "-ifscope",
+        "-cloning",
+        "-nostatic",
+        "-mtu",
+        "1280",
+        "-netmask",
+        "255.255.0.0",
+        "-prefixlen",
+        "200",
+        "expect",
+        "EEXIST",
+        "clone",
+        "on",
+        "lladdr",
+        "via",
+        "flags",
+        "UHLWIir",
+        "expire",
+        "-99999999999",
+        "link",
+        "detach",
+        "address",
+        "advance",
+        "sleep",
+        "9999999999h",
+        "500ms",
+        "run",
+        "event",
+        "end",
+        "e1",
+        "\"quoted words\"",
+        "#",
+        "\"",
+        "é",
+        "%",
+        "/",
+        "link#4",
+    ];
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::collection::vec(prop::sample::select(WORDS), 0..9).prop_map(|w| w.join(" ")),
+            ".{0,40}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn any_text_parses_or_fails_with_a_position_and_never_panics(
+            lines in prop::collection::vec(line(), 0..12)
+        ) {
+            let text = lines.join("\n");
+            match Scenario::parse("fuzz.scn", &text) {
+                Ok(s) => {
+                    if let Ok(mut k) = s.boot() {
+                        for e in &s.events {
+                            let _ = s.run_event(&mut k, &e.name);
+                        }
+                    }
+                }
+                Err(e) => {
+                    prop_assert!(e.pos.line >= 1 && e.pos.line <= lines.len().max(1));
+                    prop_assert!(e.pos.column >= 1);
+                }
+            }
+        }
+    }
+}
