@@ -25,6 +25,10 @@ fn netstat_prints_the_shipped_mac_like_netstat_rn() {
     assert!(cli("netstat -a").unwrap().contains("UGHW3Ig"));
     let vpn = cli("netstat --event vpn-up").unwrap();
     assert!(vpn.contains("0/1                utun4              UScg"));
+    assert_eq!(
+        cli("routes --event vpn-up,wifi-to-ethernet").unwrap(),
+        cli("routes --event vpn-up --event wifi-to-ethernet").unwrap()
+    );
 }
 
 #[test]

@@ -41,7 +41,7 @@ commands:
 
 options for every command:
   --scenario FILE                   use this scenario (default: the shipped realistic Mac)
-  --event NAME                      run this event after the setup (repeatable, in order)
+  --event NAME[,NAME...]            run these events after the setup (repeatable, in order)
   -h, --help                        this text
 ";
 
@@ -94,7 +94,9 @@ fn parse_args(argv: &[String]) -> Result<Args, Failure> {
         match arg.as_str() {
             "-h" | "--help" => args.command = "help".into(),
             "--scenario" => args.scenario = Some(value("--scenario")?),
-            "--event" => args.events.push(value("--event")?),
+            "--event" => args
+                .events
+                .extend(value("--event")?.split(',').map(String::from)),
             "--op" => args.op = Some(value("--op")?),
             "--ifscope" | "-ifscope" => args.ifscope = Some(value("--ifscope")?),
             "--bound-if" => args.bound_if = Some(value("--bound-if")?),
