@@ -14,7 +14,9 @@
 
 pub mod error;
 pub mod event;
+pub mod pf_route;
 pub mod session;
+pub mod sim;
 pub mod socket;
 pub mod sys;
 pub mod wake;
