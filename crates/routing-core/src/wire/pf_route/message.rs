@@ -438,3 +438,125 @@ impl From<Route2Message> for Message {
         Message::Route2(m)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::RouteFlags;
+
+    fn route_bytes() -> Vec<u8> {
+        let mut m = RouteMessage::new(RTM_ADD);
+        m.header.flags = RouteFlags::UP;
+        m.to_bytes()
+    }
+
+    #[test]
+    fn parse_and_emit_a_bare_header() {
+        let b = route_bytes();
+        assert_eq!(b.len(), 92);
+        let m = Message::parse(&b).expect("parse");
+        assert_eq!(m.msg_type(), RTM_ADD);
+        assert_eq!(m.to_bytes(), b);
+    }
+
+    #[test]
+    fn rejects_bad_version() {
+        let mut b = route_bytes();
+        b[2] = 4;
+        assert_eq!(
+            Message::parse(&b),
+            Err(Error::BadVersion {
+                offset: 0,
+                version: 4
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_msglen_different_from_slice() {
+        let mut b = route_bytes();
+        b.push(0);
+        assert_eq!(
+            Message::parse(&b),
+            Err(Error::LengthMismatch {
+                offset: 0,
+                msglen: 92,
+                have: 93
+            })
+        );
+    }
+
+    #[test]
+    fn rejects_msglen_shorter_than_header() {
+        let mut b = route_bytes();
+        b.truncate(50);
+        b[0] = 50;
+        assert!(matches!(
+            Message::parse(&b),
+            Err(Error::Truncated {
+                what: "rt_msghdr",
+                need: 92,
+                have: 50,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn rejects_fewer_than_four_bytes() {
+        assert!(matches!(
+            Message::parse(&[3, 0, 5]),
+            Err(Error::Truncated { need: 4, .. })
+        ));
+    }
+
+    #[test]
+    fn unknown_type_is_kept_raw() {
+        let b = [8, 0, 5, RTM_GET_EXT, 1, 2, 3, 4];
+        let m = Message::parse(&b).expect("parse");
+        assert!(matches!(m, Message::Unknown(_)));
+        assert_eq!(m.msg_type(), RTM_GET_EXT);
+        assert_eq!(m.to_bytes(), b);
+    }
+
+    #[test]
+    fn get2_uses_rt_msghdr2() {
+        let mut m = Route2Message::default();
+        m.header.refcnt = 3;
+        let b = m.to_bytes();
+        assert_eq!(b[3], RTM_GET2);
+        assert_eq!(Message::parse(&b), Ok(Message::Route2(m)));
+    }
+
+    #[test]
+    fn sockaddr_errors_carry_the_message_offset() {
+        let mut b = route_bytes();
+        b[12] = 0x01; // DST
+        b.extend_from_slice(&[16, 2, 0, 0]);
+        b[0] = 96;
+        assert_eq!(
+            Message::parse(&b),
+            Err(Error::Truncated {
+                what: "sockaddr DST",
+                offset: 92,
+                need: 16,
+                have: 4
+            })
+        );
+    }
+
+    #[test]
+    fn interface_messages_round_trip() {
+        let mut ifinfo = InterfaceMessage::default();
+        ifinfo.header.index = 4;
+        ifinfo.header.data.mtu = 1500;
+        let b = ifinfo.to_bytes();
+        assert_eq!((b.len(), b[3]), (IF_MSGHDR_LEN, RTM_IFINFO));
+        assert_eq!(Message::parse(&b), Ok(Message::Interface(ifinfo)));
+        let mut ma2 = Multicast2Message::default();
+        ma2.header.refcount = 2;
+        let b = ma2.to_bytes();
+        assert_eq!((b.len(), b[3]), (IFMA_MSGHDR2_LEN, RTM_NEWMADDR2));
+        assert_eq!(Message::parse(&b), Ok(Message::Multicast2(ma2)));
+    }
+}
