@@ -147,7 +147,11 @@ fn going_down_deletes_the_ipv4_routes_of_the_interface_and_keeps_ipv6() {
     k.set_link(4, true).unwrap();
     let got = k.drain(s);
     assert_eq!(types(&got), [RTM_NEWADDR, RTM_ADD, RTM_IFINFO]);
-    assert_eq!(le32(&got[2], 8), 0x8863, "UP,BROADCAST,SMART,RUNNING,SIMPLEX,MULTICAST");
+    assert_eq!(
+        le32(&got[2], 8),
+        0x8863,
+        "UP,BROADCAST,SMART,RUNNING,SIMPLEX,MULTICAST"
+    );
     assert_eq!(letters(&k, "192.0.2.0/24", None).as_deref(), Some("UC"));
     assert_eq!(letters(&k, "0.0.0.0/0", None), None);
 }
