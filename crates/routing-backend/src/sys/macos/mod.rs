@@ -4,10 +4,10 @@
 #[cfg(not(target_endian = "little"))]
 compile_error!("every supported Mac is little-endian; the PF_ROUTE codec assumes it");
 
+mod backend;
 mod bind;
 mod socket;
 mod sysctl;
 
+pub use backend::{macos_backend, MacosBackend, MacosPlatform};
 pub use bind::{bound_interface, bound_socket};
-pub use socket::RouteSocket;
-pub use sysctl::{route_sysctl, NET_RT_DUMP2};

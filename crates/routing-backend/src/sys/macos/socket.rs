@@ -5,11 +5,8 @@
 use std::io;
 use std::mem::size_of;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::time::Duration;
 
 use tokio::io::unix::AsyncFd;
-
-use crate::session::Transport;
 
 /// Large enough for any routing message (they are at most a few hundred
 /// bytes; 2 KiB leaves room for unknown trailing data).
@@ -68,8 +65,9 @@ fn errno_of(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
 
-impl Transport for RouteSocket {
-    async fn send(&mut self, message: &[u8]) -> Result<(), i32> {
+impl RouteSocket {
+    /// Writes one message; `Err` is the errno of `write(2)`.
+    pub async fn write(&self, message: &[u8]) -> Result<(), i32> {
         loop {
             let mut guard = self.fd.writable().await.map_err(|e| errno_of(&e))?;
             let result = guard.try_io(|fd| {
@@ -90,31 +88,25 @@ impl Transport for RouteSocket {
         }
     }
 
-    async fn recv(&mut self, timeout: Duration) -> Result<Option<Vec<u8>>, i32> {
-        let read = async {
-            loop {
-                let mut guard = self.fd.readable().await.map_err(|e| errno_of(&e))?;
-                let mut buffer = vec![0u8; READ_BUFFER];
-                let result = guard.try_io(|fd| {
-                    // SAFETY: the buffer is a live, writable slice of the length passed.
-                    let n = unsafe {
-                        libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len())
-                    };
-                    usize::try_from(n).map_err(|_| io::Error::last_os_error())
-                });
-                match result {
-                    Ok(Ok(n)) => {
-                        buffer.truncate(n);
-                        return Ok(buffer);
-                    }
-                    Ok(Err(e)) => return Err(errno_of(&e)),
-                    Err(_would_block) => continue,
+    /// Reads the next message, waiting as long as it takes.
+    pub async fn read(&self) -> Result<Vec<u8>, i32> {
+        loop {
+            let mut guard = self.fd.readable().await.map_err(|e| errno_of(&e))?;
+            let mut buffer = vec![0u8; READ_BUFFER];
+            let result = guard.try_io(|fd| {
+                // SAFETY: the buffer is a live, writable slice of the length passed.
+                let n =
+                    unsafe { libc::read(fd.as_raw_fd(), buffer.as_mut_ptr().cast(), buffer.len()) };
+                usize::try_from(n).map_err(|_| io::Error::last_os_error())
+            });
+            match result {
+                Ok(Ok(n)) => {
+                    buffer.truncate(n);
+                    return Ok(buffer);
                 }
+                Ok(Err(e)) => return Err(errno_of(&e)),
+                Err(_would_block) => continue,
             }
-        };
-        match tokio::time::timeout(timeout, read).await {
-            Ok(result) => result.map(Some),
-            Err(_elapsed) => Ok(None),
         }
     }
 }
