@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | [`scoped_default`] | `route add -ifscope en0 default 192.0.2.1` | UP, STATIC, IFSCOPE, proto, + GATEWAY for an IP next hop | DST `0.0.0.0`/`::`, GATEWAY, NETMASK all-zero full length |
 //! | [`host_exclusion`] | `route add -host 198.51.100.7 192.0.2.1` | UP, HOST, STATIC, GATEWAY, proto | DST, GATEWAY |
-//! | [`get_route`] | `route -n get [-ifscope en0] 198.51.100.7` | UP, GATEWAY, STATIC, + HOST without mask, + IFSCOPE | DST, [NETMASK], IFP (empty sdl) |
+//! | [`get_route`] | `route -n get [-ifscope en0] 198.51.100.7` | UP, GATEWAY, STATIC, + HOST without mask, + IFSCOPE | DST, optional NETMASK, IFP (empty sdl) |
 //!
 //! The scope travels as `RTF_IFSCOPE` plus `rtm_index` (§4.6). An IPv6
 //! link-local next hop carries its zone KAME-embedded in address bytes
