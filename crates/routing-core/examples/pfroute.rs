@@ -8,7 +8,8 @@
 //! `decode` reads hex text (whitespace-separated bytes, `#` comments) or,
 //! if the file is not valid hex text, raw binary; it prints one JSON
 //! document describing every message. `--addrs BITS` decodes an
-//! addrs-only payload (the bytes after a header) with `rtm_addrs = BITS`.
+//! addrs-only payload (the bytes after a header) with `rtm_addrs = BITS`;
+//! a vector file's `# kind: addrs-only rtm_addrs=0x07` directive does the same.
 //! `encode` reads such a JSON document and prints hex (or, with `--raw`,
 //! writes the bytes to stdout). Errors are one line naming the byte
 //! offset, with a non-zero exit status.
@@ -23,7 +24,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use routing_core::wire::hex::{format_hex, parse_hex};
+use routing_core::wire::hex::{comment_directive, format_hex, parse_hex};
 use routing_core::wire::pf_route::json::{
     describe, describe_addrs, encode_document, names_from_messages, DocumentJson,
 };
@@ -50,7 +51,8 @@ fn run(args: Vec<String>) -> Result<(), String> {
                 Some(i) => Some(parse_bits(args.get(i + 1).ok_or(USAGE)?)?),
                 None => None,
             };
-            let bytes = read_input(file)?;
+            let (bytes, directive) = read_input(file)?;
+            let addrs = addrs.or(directive);
             println!("{}", decode(&bytes, addrs)?);
             Ok(())
         }
@@ -81,13 +83,21 @@ fn parse_bits(s: &str) -> Result<u32, String> {
     r.map_err(|_| format!("--addrs: {s:?} is not a number"))
 }
 
-/// Hex text if the file is valid hex text, else the raw bytes.
-fn read_input(file: &str) -> Result<Vec<u8>, String> {
+/// Hex text if the file is valid hex text, else the raw bytes; plus the
+/// `rtm_addrs` of an addrs-only directive in the text.
+fn read_input(file: &str) -> Result<(Vec<u8>, Option<u32>), String> {
     let raw = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
-    Ok(std::str::from_utf8(&raw)
-        .ok()
-        .and_then(|t| parse_hex(t).ok())
-        .unwrap_or(raw))
+    let Some(text) = std::str::from_utf8(&raw).ok() else {
+        return Ok((raw, None));
+    };
+    let Ok(bytes) = parse_hex(text) else {
+        return Ok((raw, None));
+    };
+    let bits = comment_directive(text, "kind")
+        .and_then(|k| k.strip_prefix("addrs-only rtm_addrs="))
+        .map(parse_bits)
+        .transpose()?;
+    Ok((bytes, bits))
 }
 
 fn decode(bytes: &[u8], addrs: Option<u32>) -> Result<String, String> {

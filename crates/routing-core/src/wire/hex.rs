@@ -89,6 +89,16 @@ pub fn parse_hex(text: &str) -> Result<Vec<u8>, HexError> {
     Ok(out)
 }
 
+/// The value of a `# key: value` comment line (the vectors' `# kind:`
+/// directive), if the text has one.
+pub fn comment_directive<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    text.lines().find_map(|l| {
+        let rest = l.trim_start().strip_prefix('#')?.trim_start();
+        let value = rest.strip_prefix(key)?.strip_prefix(':')?;
+        Some(value.trim())
+    })
+}
+
 /// Formats bytes as lowercase hex, 16 space-separated pairs per line,
 /// each line ending in `\n`.
 pub fn format_hex(bytes: &[u8]) -> String {
@@ -129,6 +139,16 @@ mod tests {
             parse_hex("00 0\n"),
             Err(HexError::OddDigits { line: 1, column: 4 })
         );
+    }
+
+    #[test]
+    fn finds_the_kind_directive() {
+        let t = "# source: x\n# kind: addrs-only rtm_addrs=0x07\n10 02\n";
+        assert_eq!(
+            comment_directive(t, "kind"),
+            Some("addrs-only rtm_addrs=0x07")
+        );
+        assert_eq!(comment_directive(t, "os"), None);
     }
 
     #[test]
