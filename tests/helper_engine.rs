@@ -395,3 +395,112 @@ async fn a_thousand_default_route_flaps_cost_one_repin() {
         "1,001 network switches in a burst are one re-pin"
     );
 }
+
+/// Our tagged routes in the kernel, as canonical lines.
+fn ours_in_kernel(control: &SimControl) -> Vec<String> {
+    control.with_kernel(|k| {
+        let now = k.wall_now();
+        let name_of = |index: u32| k.name_of(index);
+        k.table()
+            .iter()
+            .filter(|r| r.flags.contains(RouteFlags::PROTO1))
+            .map(|r| canonical_line(r, &name_of, now))
+            .collect()
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn independent_events_in_seeded_random_orders_converge() {
+    let events = [
+        "vpn-up",
+        "wifi-to-ethernet",
+        "remove-bridge100",
+        "awdl-down",
+    ];
+    let mut finals = Vec::new();
+    for seed in [1u64, 7, 42, 1234] {
+        let mut order = events.to_vec();
+        // A small seeded shuffle (Fisher–Yates over an LCG).
+        let mut state = seed;
+        for i in (1..order.len()).rev() {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            order.swap(i, (state >> 33) as usize % (i + 1));
+        }
+        let engine = boot(&format!("order-{seed}"), &["single-nic"]).await;
+        for event in &order {
+            engine.control.run_event(event).expect("event");
+            tokio::time::sleep(Duration::from_millis(60)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(450)).await;
+        let status = engine.status().await;
+        let egress = status.families.v4.egress.map(|e| e.interface);
+        finals.push((ours_in_kernel(&engine.control), egress, order));
+    }
+    for (ours, egress, order) in &finals[1..] {
+        assert_eq!(
+            (ours, egress),
+            (&finals[0].0, &finals[0].1),
+            "order {order:?} ended elsewhere than {:?}",
+            finals[0].2
+        );
+    }
+    assert_eq!(finals[0].1.as_deref(), Some("en7"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn faults_never_leak_or_double_install_a_tagged_route() {
+    use routing_sim::{Fault, FaultRule};
+    for seed in [3u64, 99] {
+        let engine = boot(&format!("faults-{seed}"), &["single-nic", "vpn-up"]).await;
+        engine.control.with_kernel(|k| {
+            let faults = k.faults_mut();
+            *faults = routing_sim::FaultPlan::new(seed);
+            faults.add(FaultRule::new(Fault::WriteNoBuffers).per_million(150_000));
+            faults.add(FaultRule::new(Fault::DropMessage).per_million(100_000));
+            faults.add(FaultRule::new(Fault::GrowAfterProbe(3)).per_million(300_000));
+        });
+        let peers: Vec<IpPrefix> = (100..140)
+            .map(|i| format!("203.0.113.{i}/32").parse().expect("prefix"))
+            .collect();
+        for (i, peer) in peers.iter().enumerate() {
+            engine
+                .handle
+                .add_exclusion(*peer, if i % 2 == 0 { "a" } else { "b" })
+                .await
+                .expect("exclude");
+        }
+        for mode in [Mode::Legacy, Mode::Advanced, Mode::Legacy] {
+            engine.handle.set_mode(mode, None).await.expect("switch");
+        }
+        // Converge: faults may have failed some steps; a refresh retries them.
+        engine.control.with_kernel(|k| k.faults_mut().clear());
+        engine
+            .handle
+            .refresh("test: converge")
+            .await
+            .expect("refresh");
+        let ours = ours_in_kernel(&engine.control);
+        let wanted: Vec<String> = peers.iter().map(|p| p.to_string()).collect();
+        assert_eq!(
+            ours.len(),
+            wanted.len(),
+            "exactly the exclusions, once each (seed {seed}): {ours:#?}"
+        );
+        for peer in &wanted {
+            assert_eq!(
+                ours.iter()
+                    .filter(|l| l.contains(&format!(" {peer} ")))
+                    .count(),
+                1,
+                "{peer} once"
+            );
+        }
+        engine.handle.shutdown().await.expect("shutdown");
+        assert!(
+            ours_in_kernel(&engine.control).is_empty(),
+            "nothing of ours left after shutdown (seed {seed})"
+        );
+    }
+}
