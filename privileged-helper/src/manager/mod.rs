@@ -237,6 +237,8 @@ pub struct RouteManager<B: RouteBackend> {
     epoch: Instant,
     history: History,
     journal: JournalFile,
+    /// When the journal must be written (batched registrations).
+    journal_due: Option<Instant>,
 }
 
 impl<B: RouteBackend> std::fmt::Debug for RouteManager<B> {

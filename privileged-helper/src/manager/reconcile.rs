@@ -40,6 +40,9 @@ const PROBE_V6: &str = "2001:db8:ffff:ffff::1";
 /// How often the journal is written during a long batch.
 const JOURNAL_EVERY: usize = 500;
 
+/// How long a journal write may wait to batch registrations.
+const JOURNAL_DELAY: Duration = Duration::from_millis(200);
+
 impl<B: RouteBackend> RouteManager<B> {
     pub(super) fn new(backend: B, config: ManagerConfig) -> RouteManager<B> {
         let journal = JournalFile::in_dir(&config.state_dir);
@@ -57,6 +60,7 @@ impl<B: RouteBackend> RouteManager<B> {
             epoch: Instant::now(),
             history: History::default(),
             journal,
+            journal_due: None,
         }
     }
 
@@ -191,6 +195,9 @@ impl<B: RouteBackend> RouteManager<B> {
     }
 
     async fn on_deadline(&mut self) {
+        if self.journal_due.is_some_and(|due| due <= Instant::now()) {
+            self.persist();
+        }
         let now = self.now_ms();
         let triggers = self.burst.fire(now).unwrap_or_default();
         let grace_over = [Family::V4, Family::V6].into_iter().any(|f| {
@@ -296,11 +303,21 @@ impl<B: RouteBackend> RouteManager<B> {
         validate_exclusion(&prefix, &self.interfaces, &self.config.vpn_interfaces)
             .map_err(CommandError::Refused)?;
         if self.registry.register(prefix, owner) == Registered::First && self.mode == Mode::Legacy {
-            self.reconcile(&format!("{owner} excluded {prefix}"), None)
-                .await;
-        } else {
-            self.persist();
+            // One new route: no need to re-read the whole table.
+            if let Some(physical) = self.physical.get(prefix.family()).clone() {
+                let outcome = self
+                    .execute(
+                        vec![Step::Add(RouteSpec::exclusion(prefix, &physical))],
+                        None,
+                    )
+                    .await;
+                if outcome.contains("failed") {
+                    self.history
+                        .record(format!("{owner} excluded {prefix}"), outcome);
+                }
+            }
         }
+        self.mark_dirty();
         Ok(())
     }
 
@@ -309,14 +326,26 @@ impl<B: RouteBackend> RouteManager<B> {
         prefix: IpPrefix,
         owner: &str,
     ) -> Result<(), CommandError> {
-        if self.registry.unregister(&prefix, owner) == Unregistered::Last
-            && self.mode == Mode::Legacy
-        {
-            self.reconcile(&format!("{owner} released {prefix}"), None)
-                .await;
-        } else {
-            self.persist();
+        if self.registry.unregister(&prefix, owner) == Unregistered::Last {
+            let held: Vec<(RouteSpec, Origin)> = self
+                .held
+                .iter()
+                .filter(|(s, _)| !s.scoped && s.destination == prefix)
+                .map(|(s, o)| (s.clone(), *o))
+                .collect();
+            let steps = held
+                .into_iter()
+                .map(|(s, o)| {
+                    if o == Origin::Installed {
+                        Step::Remove(s)
+                    } else {
+                        Step::Forget(s)
+                    }
+                })
+                .collect();
+            self.execute(steps, None).await;
         }
+        self.mark_dirty();
         Ok(())
     }
 
@@ -596,11 +625,20 @@ impl<B: RouteBackend> RouteManager<B> {
         }
     }
 
-    fn persist(&self) {
+    /// Writes the journal now.
+    fn persist(&mut self) {
+        self.journal_due = None;
         let journal = Journal::capture(self.mode, &self.registry, &self.held);
         if let Err(e) = self.journal.store(&journal) {
             warn!(error = %e, path = %self.journal.path().display(), "could not write the journal");
         }
+    }
+
+    /// Schedules a journal write: a burst of registrations costs one write
+    /// (and one fsync), at most [`JOURNAL_DELAY`] later.
+    fn mark_dirty(&mut self) {
+        self.journal_due
+            .get_or_insert_with(|| Instant::now() + JOURNAL_DELAY);
     }
 
     /// Removes every route we installed; keeps the mode and registrations.
