@@ -173,28 +173,17 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// Darwin errno values (`bsd/sys/errno.h`). They differ from Linux's.
+/// Darwin errno values (`bsd/sys/errno.h`; they differ from Linux's): the
+/// codec's, plus the two it has no use for.
 pub mod darwin_errno {
-    #![allow(missing_docs)]
-    pub const EPERM: i32 = 1;
-    pub const ESRCH: i32 = 3;
-    pub const ENXIO: i32 = 6;
-    pub const ENOMEM: i32 = 12;
+    pub use routing_core::wire::pf_route::consts::{
+        EAFNOSUPPORT, EAGAIN, EEXIST, EHOSTUNREACH, EINVAL, EMSGSIZE, ENETUNREACH, ENOBUFS, ENOMEM,
+        ENOPROTOOPT, ENOTCONN, ENOTSUP, ENXIO, EOPNOTSUPP, EPERM, EPROTONOSUPPORT, ESRCH,
+    };
+    /// `EACCES`.
     pub const EACCES: i32 = 13;
-    pub const EEXIST: i32 = 17;
-    pub const EINVAL: i32 = 22;
-    pub const EAGAIN: i32 = 35;
-    pub const EMSGSIZE: i32 = 40;
-    pub const ENOPROTOOPT: i32 = 42;
-    pub const EPROTONOSUPPORT: i32 = 43;
-    pub const ENOTSUP: i32 = 45;
-    pub const EAFNOSUPPORT: i32 = 47;
-    pub const ENETUNREACH: i32 = 51;
-    pub const ENOBUFS: i32 = 55;
-    pub const ENOTCONN: i32 = 57;
+    /// `ETIMEDOUT`.
     pub const ETIMEDOUT: i32 = 60;
-    pub const EHOSTUNREACH: i32 = 65;
-    pub const EOPNOTSUPP: i32 = 102;
 }
 
 /// The macOS table: (operation, Darwin errno) → meaning. See
