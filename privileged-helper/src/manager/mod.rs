@@ -12,7 +12,9 @@
 //! [`ManagerConfig::loss_grace`] before it is torn down; a new one is
 //! pinned at once.
 
+mod commands;
 mod config;
+mod lifecycle;
 mod reconcile;
 mod status;
 

@@ -1,27 +1,19 @@
-//! The route manager's work: start-up, the loop, reconciling the table
-//! with the desired state, verifying pins, and shutting down.
+//! Reconciling the table with the desired state: reading it, choosing the
+//! physical default per family (with the loss grace), executing the plan,
+//! and verifying each pin with a scoped lookup.
 
-use std::collections::BTreeMap;
-use std::time::Duration;
-
-use routing_backend::{BackendEvent, ErrorKind, RouteBackend};
+use routing_backend::{ErrorKind, RouteBackend};
 use routing_core::model::{
-    choose_physical_default, netstat::gateway_text, EgressPolicy, Family, Gateway, IpPrefix,
-    PhysicalDefault, RouteSpec, SpecGateway,
+    choose_physical_default, netstat::gateway_text, EgressPolicy, Family, Gateway, PhysicalDefault,
+    RouteSpec,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use super::status::{family_warnings, held_status, unix_now, Egress, History, PinState, Status};
-use super::{
-    validate_exclusion, BindTarget, Command, CommandError, ManagerConfig, ModeOverride,
-    RouteManager,
-};
-use crate::engine::exclusions::{Registered, Registry, Unregistered};
-use crate::engine::plan::{self, Mode, Origin, PerFamily, Step};
-use crate::engine::triggers::{trigger_for, BurstGuard, Trigger};
-use crate::journal::{Journal, JournalFile, Loaded};
+use super::status::{unix_now, Egress, PinState};
+use super::RouteManager;
+use crate::engine::plan::{self, Mode, Origin, Step};
 
 /// Progress of a long operation (a mode switch with many exclusions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,336 +32,16 @@ const PROBE_V6: &str = "2001:db8:ffff:ffff::1";
 /// How often the journal is written during a long batch.
 const JOURNAL_EVERY: usize = 500;
 
-/// How long a journal write may wait to batch registrations.
-const JOURNAL_DELAY: Duration = Duration::from_millis(200);
-
 impl<B: RouteBackend> RouteManager<B> {
-    pub(super) fn new(backend: B, config: ManagerConfig) -> RouteManager<B> {
-        let journal = JournalFile::in_dir(&config.state_dir);
-        RouteManager {
-            backend,
-            burst: BurstGuard::new(config.quiet, config.max_delay),
-            config,
-            mode: Mode::Advanced,
-            registry: Registry::new(),
-            held: BTreeMap::new(),
-            interfaces: Vec::new(),
-            physical: PerFamily::default(),
-            families: PerFamily::default(),
-            lost_at: PerFamily::default(),
-            epoch: Instant::now(),
-            history: History::default(),
-            journal,
-            journal_due: None,
-        }
-    }
-
-    fn policy(&self) -> EgressPolicy {
+    pub(super) fn policy(&self) -> EgressPolicy {
         EgressPolicy {
             vpn_interfaces: self.config.vpn_interfaces.clone(),
             our_tag: self.config.tag,
         }
     }
 
-    fn now_ms(&self) -> u64 {
+    pub(super) fn now_ms(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Loads the journal, flushes our residue, applies the desired state.
-    pub(super) async fn startup(&mut self) {
-        match self.journal.load() {
-            Ok(Loaded::Journal(j)) => {
-                self.mode = j.mode.into();
-                self.registry = j.registry();
-                self.held = j.held();
-                info!(mode = %self.mode, exclusions = self.registry.len(), "journal loaded");
-            }
-            Ok(Loaded::Missing) => info!("no journal yet; starting clean"),
-            Ok(Loaded::MovedAside { to, reason }) => {
-                warn!(to = %to.display(), %reason, "unreadable journal moved aside; starting clean");
-                self.history.record(
-                    "start",
-                    format!("the journal was unreadable ({reason}) and was moved aside"),
-                );
-            }
-            Err(e) => warn!(error = %e, "journal could not be read; starting clean"),
-        }
-        if let ModeOverride::Forced { mode, by } = &self.config.mode_override {
-            info!(%mode, %by, "mode forced by the environment");
-            self.mode = *mode;
-        }
-        if let ModeOverride::Invalid { error } = &self.config.mode_override {
-            warn!(%error, "ignoring the mode override");
-        }
-        let flushed = self.flush_residue(false).await;
-        self.history.record(
-            "start",
-            format!("flushed {} residual route(s)", flushed.len()),
-        );
-        self.reconcile("start", None).await;
-    }
-
-    /// Deletes every route of ours in the table (tagged scoped defaults and
-    /// tagged host routes) and whatever the journal says we installed; or,
-    /// with `dry_run`, only lists them.
-    pub(super) async fn flush_residue(&mut self, dry_run: bool) -> Vec<RouteSpec> {
-        let Ok(table) = self.backend.routes().await else {
-            return Vec::new();
-        };
-        let mut doomed: Vec<RouteSpec> = table
-            .iter()
-            .filter(|r| self.backend.is_ours(r))
-            .filter(|r| (r.is_scoped() && r.is_default()) || r.is_host())
-            .map(spec_of)
-            .collect();
-        for (spec, origin) in &self.held {
-            if *origin == Origin::Installed
-                && table.iter().any(|r| spec.matches(r))
-                && !doomed.contains(spec)
-            {
-                doomed.push(spec.clone());
-            }
-        }
-        if dry_run {
-            return doomed;
-        }
-        for spec in &doomed {
-            match self.backend.delete_route(spec).await {
-                Ok(()) => info!(route = %spec, "flushed residual route"),
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => warn!(route = %spec, error = %e, "could not flush residual route"),
-            }
-        }
-        self.held.clear();
-        doomed
-    }
-
-    /// The loop: commands, events, deadlines.
-    pub(super) async fn run(mut self, mut commands: mpsc::Receiver<Command>) {
-        let mut events = self.backend.take_events();
-        loop {
-            let deadline = self.next_deadline();
-            tokio::select! {
-                command = commands.recv() => match command {
-                    None => break,
-                    Some(Command::Shutdown(reply)) => {
-                        self.shutdown().await;
-                        let _ = reply.send(());
-                        return;
-                    }
-                    Some(command) => self.handle(command).await,
-                },
-                Some(event) = recv(&mut events) => self.on_event(&event),
-                () = sleep_until(deadline) => self.on_deadline().await,
-            }
-        }
-        self.shutdown().await;
-    }
-
-    fn next_deadline(&self) -> Option<Instant> {
-        let burst = self
-            .burst
-            .deadline()
-            .map(|ms| self.epoch + Duration::from_millis(ms));
-        let grace = [self.lost_at.v4, self.lost_at.v6]
-            .into_iter()
-            .flatten()
-            .map(|t| t + self.config.loss_grace)
-            .min();
-        [burst, grace].into_iter().flatten().min()
-    }
-
-    fn on_event(&mut self, event: &BackendEvent) {
-        let interesting = |index: u32| {
-            self.interfaces
-                .iter()
-                .find(|i| i.index == index)
-                .is_none_or(|i| {
-                    routing_core::model::egress::is_physical(i, &self.policy()) || !i.up
-                })
-        };
-        if let Some(trigger) = trigger_for(event, self.config.tag, interesting) {
-            let now = self.now_ms();
-            self.burst.push(trigger, now);
-        }
-    }
-
-    async fn on_deadline(&mut self) {
-        if self.journal_due.is_some_and(|due| due <= Instant::now()) {
-            self.persist();
-        }
-        let now = self.now_ms();
-        let triggers = self.burst.fire(now).unwrap_or_default();
-        let grace_over = [Family::V4, Family::V6].into_iter().any(|f| {
-            self.lost_at
-                .get(f)
-                .is_some_and(|t| t.elapsed() >= self.config.loss_grace)
-        });
-        if triggers.is_empty() && !grace_over {
-            return;
-        }
-        let why = if triggers.is_empty() {
-            "the grace period for a lost default ended".to_string()
-        } else {
-            triggers
-                .iter()
-                .map(Trigger::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        };
-        self.reconcile(&why, None).await;
-    }
-
-    async fn handle(&mut self, command: Command) {
-        match command {
-            Command::Status(reply) => {
-                let _ = reply.send(self.status());
-            }
-            Command::SetMode(mode, progress, reply) => {
-                let _ = reply.send(self.set_mode(mode, progress).await);
-            }
-            Command::AddExclusion(prefix, owner, reply) => {
-                let _ = reply.send(self.add_exclusion(prefix, &owner).await);
-            }
-            Command::RemoveExclusion(prefix, owner, reply) => {
-                let _ = reply.send(self.remove_exclusion(prefix, &owner).await);
-            }
-            Command::Exclusions(reply) => {
-                let _ = reply.send(self.registry.clone());
-            }
-            Command::BindTarget(family, zone, reply) => {
-                let _ = reply.send(self.bind_target(family, zone));
-            }
-            Command::BoundSocket(family, kind, reply) => {
-                let result = match self.bind_target(family, None) {
-                    None => Err(CommandError::NoEgress(family)),
-                    Some(target) => self
-                        .backend
-                        .bound_socket(family, kind, target.index)
-                        .map_err(|e| CommandError::Backend(e.to_string())),
-                };
-                let _ = reply.send(result);
-            }
-            Command::Routes(reply) => {
-                let _ = reply.send(
-                    self.backend
-                        .routes()
-                        .await
-                        .map_err(|e| CommandError::Backend(e.to_string())),
-                );
-            }
-            Command::Interfaces(reply) => {
-                let _ = reply.send(self.interfaces.clone());
-            }
-            Command::Lookup(dst, scope, reply) => {
-                let result = self.backend.get_route(dst, scope).await;
-                let _ = reply.send(result.map_err(|e| CommandError::Backend(e.to_string())));
-            }
-            Command::Verify(reply) => {
-                self.verify().await;
-                let _ = reply.send(self.status());
-            }
-            Command::Refresh(reason, reply) => {
-                self.reconcile(&reason, None).await;
-                let _ = reply.send(self.status());
-            }
-            Command::Shutdown(_) => unreachable!("handled by the loop"),
-        }
-    }
-
-    async fn set_mode(
-        &mut self,
-        mode: Mode,
-        progress: Option<mpsc::Sender<Progress>>,
-    ) -> Result<(), CommandError> {
-        if let ModeOverride::Forced { by, mode: forced } = &self.config.mode_override {
-            if *forced != mode {
-                return Err(CommandError::ModeForced(format!(
-                    "forced to {forced} by {by}"
-                )));
-            }
-        }
-        if self.mode == mode {
-            return Ok(());
-        }
-        let old = self.mode;
-        self.mode = mode;
-        self.reconcile(&format!("switched from {old} to {mode}"), progress.as_ref())
-            .await;
-        Ok(())
-    }
-
-    async fn add_exclusion(&mut self, prefix: IpPrefix, owner: &str) -> Result<(), CommandError> {
-        validate_exclusion(&prefix, &self.interfaces, &self.config.vpn_interfaces)
-            .map_err(CommandError::Refused)?;
-        if self.registry.register(prefix, owner) == Registered::First && self.mode == Mode::Legacy {
-            // One new route: no need to re-read the whole table.
-            if let Some(physical) = self.physical.get(prefix.family()).clone() {
-                let outcome = self
-                    .execute(
-                        vec![Step::Add(RouteSpec::exclusion(prefix, &physical))],
-                        None,
-                    )
-                    .await;
-                if outcome.contains("failed") {
-                    self.history
-                        .record(format!("{owner} excluded {prefix}"), outcome);
-                }
-            }
-        }
-        self.mark_dirty();
-        Ok(())
-    }
-
-    async fn remove_exclusion(
-        &mut self,
-        prefix: IpPrefix,
-        owner: &str,
-    ) -> Result<(), CommandError> {
-        if self.registry.unregister(&prefix, owner) == Unregistered::Last {
-            let held: Vec<(RouteSpec, Origin)> = self
-                .held
-                .iter()
-                .filter(|(s, _)| !s.scoped && s.destination == prefix)
-                .map(|(s, o)| (s.clone(), *o))
-                .collect();
-            let steps = held
-                .into_iter()
-                .map(|(s, o)| {
-                    if o == Origin::Installed {
-                        Step::Remove(s)
-                    } else {
-                        Step::Forget(s)
-                    }
-                })
-                .collect();
-            self.execute(steps, None).await;
-        }
-        self.mark_dirty();
-        Ok(())
-    }
-
-    fn bind_target(&self, family: Family, zone: Option<u32>) -> Option<BindTarget> {
-        if let Some(zone) = zone.filter(|z| *z != 0) {
-            return Some(BindTarget {
-                index: zone,
-                borrowed: false,
-            });
-        }
-        let own = self.physical.get(family).as_ref().map(|p| BindTarget {
-            index: p.interface.index,
-            borrowed: false,
-        });
-        let other = match family {
-            Family::V4 => Family::V6,
-            Family::V6 => Family::V4,
-        };
-        own.or_else(|| {
-            self.physical.get(other).as_ref().map(|p| BindTarget {
-                index: p.interface.index,
-                borrowed: true,
-            })
-        })
     }
 
     /// Reads the table, decides the physical default per family, and makes
@@ -440,7 +112,7 @@ impl<B: RouteBackend> RouteManager<B> {
     }
 
     /// Runs the steps; one failing does not stop the others.
-    async fn execute(
+    pub(super) async fn execute(
         &mut self,
         steps: Vec<Step>,
         progress: Option<&mpsc::Sender<Progress>>,
@@ -507,7 +179,7 @@ impl<B: RouteBackend> RouteManager<B> {
         text
     }
 
-    fn note_failure(&mut self, spec: &RouteSpec, error: &str) {
+    pub(super) fn note_failure(&mut self, spec: &RouteSpec, error: &str) {
         if spec.scoped && spec.destination.is_default() {
             self.families.get_mut(spec.family()).pin =
                 PinState::Failed(format!("could not add {spec}: {error}"));
@@ -586,7 +258,7 @@ impl<B: RouteBackend> RouteManager<B> {
         }
     }
 
-    fn update_family_egress(&mut self) {
+    pub(super) fn update_family_egress(&mut self) {
         for family in [Family::V4, Family::V6] {
             let egress = self
                 .physical
@@ -599,76 +271,6 @@ impl<B: RouteBackend> RouteManager<B> {
             }
             status.egress = egress;
         }
-    }
-
-    pub(super) fn status(&mut self) -> Status {
-        let (mode_note, switchable) = match &self.config.mode_override {
-            ModeOverride::None => (None, true),
-            ModeOverride::Forced { mode, by } => (Some(format!("forced to {mode} by {by}")), false),
-            ModeOverride::Invalid { error } => (Some(error.clone()), true),
-        };
-        Status {
-            backend: self.backend.name().to_string(),
-            mode: self.mode,
-            mode_note,
-            mode_switchable: switchable,
-            families: self.families.clone(),
-            exclusions: self.registry.len(),
-            held: self
-                .held
-                .iter()
-                .map(|(s, o)| held_status(s, *o == Origin::Reused))
-                .collect(),
-            timeline: self.history.timeline(),
-            repins_last_10_min: self.history.repins_recent(),
-            warnings: family_warnings(&self.families),
-        }
-    }
-
-    /// Writes the journal now.
-    fn persist(&mut self) {
-        self.journal_due = None;
-        let journal = Journal::capture(self.mode, &self.registry, &self.held);
-        if let Err(e) = self.journal.store(&journal) {
-            warn!(error = %e, path = %self.journal.path().display(), "could not write the journal");
-        }
-    }
-
-    /// Schedules a journal write: a burst of registrations costs one write
-    /// (and one fsync), at most [`JOURNAL_DELAY`] later.
-    fn mark_dirty(&mut self) {
-        self.journal_due
-            .get_or_insert_with(|| Instant::now() + JOURNAL_DELAY);
-    }
-
-    /// Removes every route we installed; keeps the mode and registrations.
-    pub(super) async fn shutdown(&mut self) {
-        let mine: Vec<RouteSpec> = self
-            .held
-            .iter()
-            .filter(|(_, o)| **o == Origin::Installed)
-            .map(|(s, _)| s.clone())
-            .collect();
-        for spec in &mine {
-            if let Err(e) = self.backend.delete_route(spec).await {
-                if e.kind() != ErrorKind::NotFound {
-                    warn!(route = %spec, error = %e, "could not remove route at shutdown");
-                }
-            }
-        }
-        self.held.clear();
-        self.persist();
-        info!(removed = mine.len(), "route manager stopped");
-    }
-}
-
-/// A residual route from the table, as a spec to delete.
-fn spec_of(route: &routing_core::model::Route) -> RouteSpec {
-    RouteSpec {
-        destination: route.destination,
-        gateway: SpecGateway::from(&route.gateway),
-        interface: route.interface.clone(),
-        scoped: route.is_scoped(),
     }
 }
 
@@ -714,19 +316,5 @@ fn egress_of(
         kind: p.kind,
         gateway,
         local_addresses,
-    }
-}
-
-async fn recv<T>(rx: &mut Option<mpsc::Receiver<T>>) -> Option<T> {
-    match rx {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
-}
-
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
     }
 }
