@@ -35,6 +35,10 @@ event leftovers "A crashed helper left its pins and an exclusion behind (tagged 
     route add -inet6 -host 2001:db8:ffff::9 fe80::1%en0 -proto1
 end
 
+event steal-pin "Another program deletes Egress's scoped default behind its back"
+    route delete -ifscope en0 default
+end
+
 event default-back "A default route appears again after none (a new network)"
     route add default 192.0.2.1
 end
@@ -503,4 +507,37 @@ async fn faults_never_leak_or_double_install_a_tagged_route() {
             "nothing of ours left after shutdown (seed {seed})"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verification_finds_a_stolen_pin_stale_and_repairs_it() {
+    let engine = boot("stale", &["single-nic"]).await;
+    assert_eq!(engine.status().await.families.v4.pin, PinState::Pinned);
+    engine.control.run_event("steal-pin").expect("steal");
+    assert!(
+        !ours_in_kernel(&engine.control)
+            .iter()
+            .any(|l| l.contains("-inet 0.0.0.0/0")),
+        "gone from the kernel"
+    );
+    let status = engine.handle.verify().await.expect("verify");
+    assert_eq!(
+        status.families.v4.pin,
+        PinState::Pinned,
+        "repaired on the spot"
+    );
+    assert!(
+        status
+            .timeline
+            .iter()
+            .any(|e| e.outcome.starts_with("stale")),
+        "{:?}",
+        status.timeline
+    );
+    assert!(
+        ours_in_kernel(&engine.control)
+            .iter()
+            .any(|l| l.contains("-inet 0.0.0.0/0")),
+        "back in the kernel"
+    );
 }

@@ -121,7 +121,12 @@ async fn run(args: RunArgs) -> ExitCode {
         _ => ProtoFlag::Proto1,
     };
     let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
-    if let Err(e) = std::fs::create_dir_all(&state_dir) {
+    // The journal's directory is the helper's alone (0700).
+    let created = std::fs::create_dir_all(&state_dir).and_then(|()| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&state_dir, std::fs::Permissions::from_mode(0o700))
+    });
+    if let Err(e) = created {
         error!(dir = %state_dir.display(), error = %e, "cannot create the state directory");
         return ExitCode::from(1);
     }

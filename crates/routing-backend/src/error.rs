@@ -137,6 +137,13 @@ impl Error {
         }
     }
 
+    /// The same error, saying what it was about (the route, the interface).
+    #[must_use]
+    pub fn with_context(mut self, context: impl Into<String>) -> Error {
+        self.context = context.into();
+        self
+    }
+
     /// What failed.
     pub fn op(&self) -> Op {
         self.op

@@ -19,6 +19,7 @@ pub mod session;
 pub mod sim;
 pub mod socket;
 pub mod sys;
+pub mod unsupported;
 pub mod wake;
 
 use std::future::Future;

@@ -57,6 +57,14 @@ pub struct SimPlatform {
 }
 
 impl Platform for SimPlatform {
+    fn clocks(&self) -> (i64, i64) {
+        let kernel = self.shared.kernel();
+        (
+            kernel.wall_now().saturating_mul(1000),
+            i64::try_from(kernel.now_ms()).unwrap_or(i64::MAX),
+        )
+    }
+
     fn name(&self) -> &'static str {
         "sim"
     }

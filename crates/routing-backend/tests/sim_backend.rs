@@ -164,3 +164,25 @@ async fn a_lost_reply_is_retried_and_the_eexist_it_meets_is_confirmed() {
         .iter()
         .any(|r| spec.matches(r)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sleep_shows_up_as_a_wake_event() {
+    let (mut backend, control) = start();
+    let mut events = backend.take_events().expect("events");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    control.run_event("sleep").expect("sleep");
+    control.run_event("wake").expect("wake");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(4);
+    let mut slept = None;
+    while let Ok(Some(event)) = tokio::time::timeout_at(deadline, events.recv()).await {
+        if let BackendEvent::Wake { slept_secs } = event {
+            slept = Some(slept_secs);
+            break;
+        }
+    }
+    let slept = slept.expect("a wake within a few seconds");
+    assert!(
+        slept >= 3600,
+        "the scenario sleeps for hours, not {slept} s"
+    );
+}

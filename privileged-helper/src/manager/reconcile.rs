@@ -196,9 +196,10 @@ impl<B: RouteBackend> RouteManager<B> {
                 .find(|(s, _)| s.scoped && s.destination.is_default() && s.family() == family)
                 .map(|(s, o)| (s.clone(), *o));
             let Some((spec, origin)) = pin else {
-                if !matches!(self.families.get(family).pin, PinState::Failed(_))
-                    || self.mode != Mode::Advanced
-                {
+                // Keep a failed add visible while the family still has a
+                // physical default to pin; otherwise there is nothing to pin.
+                let failed = matches!(self.families.get(family).pin, PinState::Failed(_));
+                if !failed || self.mode != Mode::Advanced || self.physical.get(family).is_none() {
                     self.families.get_mut(family).pin = PinState::None;
                 }
                 continue;
@@ -235,27 +236,49 @@ impl<B: RouteBackend> RouteManager<B> {
                 )),
                 Err(e) => PinState::Stale(format!("the scoped lookup failed: {e}")),
             };
-            if let PinState::Stale(why) = &state {
-                warn!(route = %spec, %why, "pin is stale; repairing");
-                self.history.record(
-                    format!("verification of {family}"),
-                    format!("stale: {why}; repairing"),
-                );
-                if origin == Origin::Installed {
-                    let _ = self.backend.delete_route(&spec).await;
-                }
-                self.held.remove(&spec);
-                let repaired = match self.backend.add_route(&spec).await {
-                    Ok(()) => Some(Origin::Installed),
-                    Err(e) if e.kind() == ErrorKind::AlreadyExists => Some(Origin::Reused),
-                    Err(_) => None,
-                };
-                if let Some(origin) = repaired {
-                    self.held.insert(spec.clone(), origin);
-                }
-            }
+            let state = match state {
+                PinState::Stale(why) => self.repair(family, spec, origin, why).await,
+                state => state,
+            };
             self.families.get_mut(family).pin = state;
         }
+    }
+
+    /// Replaces a stale pin: delete ours (never the OS's), add it again.
+    async fn repair(
+        &mut self,
+        family: Family,
+        spec: RouteSpec,
+        origin: Origin,
+        why: String,
+    ) -> PinState {
+        warn!(route = %spec, %why, "pin is stale; repairing");
+        if origin == Origin::Installed {
+            let _ = self.backend.delete_route(&spec).await;
+        }
+        self.held.remove(&spec);
+        let (state, outcome) = match self.backend.add_route(&spec).await {
+            Ok(()) => {
+                self.held.insert(spec, Origin::Installed);
+                (PinState::Pinned, "repaired".to_string())
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                self.held.insert(spec, Origin::Reused);
+                (
+                    PinState::Reused,
+                    "repaired (reusing the route now there)".to_string(),
+                )
+            }
+            Err(e) => (
+                PinState::Failed(format!("{why}; the repair failed: {e}")),
+                format!("the repair failed: {e}"),
+            ),
+        };
+        self.history.record(
+            format!("verification of {family}"),
+            format!("stale: {why}; {outcome}"),
+        );
+        state
     }
 
     pub(super) fn update_family_egress(&mut self) {

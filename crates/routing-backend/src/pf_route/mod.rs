@@ -66,7 +66,16 @@ pub trait Platform: Send + Sync + 'static {
     fn interface_kind(&self, index: u32, name: &str, if_type: u8) -> InterfaceKind;
     /// A socket bound to `ifindex`.
     fn bound_socket(&self, family: Family, kind: SocketKind, ifindex: u32) -> io::Result<OwnedFd>;
+    /// The wall clock and a monotonic clock that stops during sleep, in
+    /// milliseconds, for wake detection.
+    fn clocks(&self) -> (i64, i64);
 }
+
+/// How often the clocks are compared for a wake.
+const WAKE_POLL: Duration = Duration::from_secs(1);
+
+/// A gap between the clocks of at least this much is a sleep.
+const WAKE_THRESHOLD_MS: u64 = 5_000;
 
 /// The session's transport: writes go straight to the platform, replies
 /// come from the reader task.
@@ -101,12 +110,15 @@ pub struct PfRouteBackend<P: Platform> {
     strays: mpsc::Receiver<Vec<u8>>,
     /// Interface names from the last interface list (for `if_indextoname`).
     names: BTreeMap<u32, String>,
-    reader: JoinHandle<()>,
+    /// The reader and the wake watcher; stopped when the backend is dropped.
+    tasks: [JoinHandle<()>; 2],
 }
 
 impl<P: Platform> Drop for PfRouteBackend<P> {
     fn drop(&mut self) {
-        self.reader.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -128,6 +140,7 @@ impl<P: Platform> PfRouteBackend<P> {
         let (ours_tx, ours_rx) = mpsc::channel(256);
         let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
         let (strays_tx, strays_rx) = mpsc::channel(64);
+        let wake = tokio::spawn(wake_loop(platform.clone(), events_tx.clone()));
         let reader = tokio::spawn(read_loop(platform.clone(), ours_tx, events_tx));
         let pid = platform.pid();
         let session = PfRouteSession::new(
@@ -146,7 +159,7 @@ impl<P: Platform> PfRouteBackend<P> {
             events: Some(events_rx),
             strays: strays_rx,
             names: BTreeMap::new(),
-            reader,
+            tasks: [reader, wake],
         }
     }
 
@@ -230,7 +243,7 @@ impl<P: Platform> PfRouteBackend<P> {
                         return Ok(());
                     }
                 }
-                Err(Error::new(what, kind, format!("{spec}: {}", failure.error)))
+                Err(failure.error.with_context(spec.to_string()))
             }
         }
     }
@@ -379,6 +392,28 @@ async fn read_loop<P: Platform>(
             Ok(()) => {}
             Err(mpsc::error::TrySendError::Full(_)) => lost = true,
             Err(mpsc::error::TrySendError::Closed(_)) => return,
+        }
+    }
+}
+
+/// Compares the platform's clocks every [`WAKE_POLL`] and reports a wake
+/// when the wall clock ran ahead of the monotonic one (the machine slept).
+async fn wake_loop<P: Platform>(platform: Arc<P>, events: mpsc::Sender<BackendEvent>) {
+    let mut detector = crate::wake::WakeDetector::new(WAKE_THRESHOLD_MS);
+    let mut tick = tokio::time::interval(WAKE_POLL);
+    loop {
+        tick.tick().await;
+        let (wall, monotonic) = platform.clocks();
+        if let Some(slept_ms) = detector.observe(wall, monotonic) {
+            if events
+                .send(BackendEvent::Wake {
+                    slept_secs: slept_ms / 1000,
+                })
+                .await
+                .is_err()
+            {
+                return;
+            }
         }
     }
 }

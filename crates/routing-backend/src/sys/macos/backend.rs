@@ -36,6 +36,7 @@ pub fn macos_backend(proto: ProtoFlag, config: SessionConfig) -> io::Result<Maco
 pub struct MacosPlatform {
     socket: RouteSocket,
     pid: i32,
+    started: std::time::Instant,
 }
 
 /// `_IOWR('i', 173, struct ifreq)`: an interface's functional type.
@@ -86,6 +87,15 @@ fn functional_type(name: &str) -> Option<u32> {
 }
 
 impl Platform for MacosPlatform {
+    fn clocks(&self) -> (i64, i64) {
+        let wall = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        // Instant is mach_absolute_time on macOS: it stops while asleep.
+        let monotonic = i64::try_from(self.started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        (wall, monotonic)
+    }
+
     fn name(&self) -> &'static str {
         "macos"
     }
