@@ -26,7 +26,8 @@ pub type MacosBackend = PfRouteBackend<MacosPlatform>;
 pub fn macos_backend(proto: ProtoFlag, config: SessionConfig) -> io::Result<MacosBackend> {
     let platform = MacosPlatform {
         socket: RouteSocket::open()?,
-        pid: std::process::id() as i32,
+        pid: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
+        started: std::time::Instant::now(),
     };
     Ok(PfRouteBackend::new(platform, proto, config))
 }
