@@ -186,3 +186,29 @@ async fn a_sleep_shows_up_as_a_wake_event() {
         "the scenario sleeps for hours, not {slept} s"
     );
 }
+
+#[tokio::test]
+async fn a_retried_delete_that_meets_esrch_is_confirmed_gone() {
+    let (mut backend, control) = start();
+    let spec = RouteSpec {
+        destination: "203.0.113.11/32".parse().expect("prefix"),
+        scoped: false,
+        ..pin(&mut backend).await
+    };
+    backend.add_route(&spec).await.expect("add");
+    // The kernel deletes the route; the report to us is lost.
+    control.with_kernel(|k| {
+        k.faults_mut()
+            .add(FaultRule::new(Fault::DropMessage).next(1))
+    });
+    backend
+        .delete_route(&spec)
+        .await
+        .expect("the retry meets ESRCH, which RTM_GET confirms as done");
+    assert!(!backend
+        .routes()
+        .await
+        .expect("routes")
+        .iter()
+        .any(|r| spec.matches(r)));
+}
