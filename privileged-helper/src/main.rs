@@ -191,14 +191,14 @@ async fn run(args: RunArgs) -> ExitCode {
     }
 }
 
-#[cfg(target_os = "macos")]
+/// The system's own backend (`PF_ROUTE` on macOS); elsewhere a clear refusal.
 async fn macos(
     config: ManagerConfig,
     proto: ProtoFlag,
     session: SessionConfig,
     exit_after: bool,
 ) -> ExitCode {
-    match routing_backend::sys::macos_backend(proto, session) {
+    match routing_backend::sys::system_backend(proto, session) {
         Ok(backend) => {
             let handle = manager::start(backend, config).await;
             let status = {
@@ -208,16 +208,10 @@ async fn macos(
             serve(handle, status, exit_after).await
         }
         Err(e) => {
-            error!(error = %e, "cannot open the routing socket");
+            error!(error = %e, "the macos backend cannot run here; use --backend sim");
             ExitCode::from(3)
         }
     }
-}
-
-#[cfg(not(target_os = "macos"))]
-async fn macos(_: ManagerConfig, _: ProtoFlag, _: SessionConfig, _: bool) -> ExitCode {
-    error!("the macos backend runs only on macOS; use --backend sim");
-    ExitCode::from(3)
 }
 
 /// Runs `extra` alongside the helper, then waits for a signal (or, with

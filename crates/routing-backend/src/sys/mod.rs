@@ -9,6 +9,8 @@
 //!   whose traffic can only leave through `ifindex`.
 //! - `bound_interface(&fd, family) -> io::Result<u32>`: what a socket is
 //!   bound to (0 if nothing).
+//! - `SystemBackend` and `system_backend(proto, config)`: this system's
+//!   routing backend (on systems without one, an error that says so).
 
 #[cfg(target_os = "macos")]
 mod macos;

@@ -5,7 +5,18 @@ use std::os::fd::OwnedFd;
 
 use routing_core::model::Family;
 
+use routing_core::wire::pf_route::ProtoFlag;
+
+use crate::session::SessionConfig;
 use crate::socket::SocketKind;
+
+/// This system's backend type: none yet.
+pub type SystemBackend = crate::unsupported::UnsupportedBackend;
+
+/// Always fails: this system has no routing backend yet.
+pub fn system_backend(_proto: ProtoFlag, _config: SessionConfig) -> io::Result<SystemBackend> {
+    Err(unsupported("driving the routing table"))
+}
 
 fn unsupported(what: &str) -> io::Error {
     io::Error::new(

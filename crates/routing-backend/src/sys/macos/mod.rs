@@ -9,5 +9,7 @@ mod bind;
 mod socket;
 mod sysctl;
 
-pub use backend::{macos_backend, MacosBackend, MacosPlatform};
+pub use backend::{
+    macos_backend as system_backend, MacosBackend, MacosBackend as SystemBackend, MacosPlatform,
+};
 pub use bind::{bound_interface, bound_socket};
