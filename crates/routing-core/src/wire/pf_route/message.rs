@@ -165,90 +165,59 @@ impl RouteMessage {
             addrs: AddressSet::new(),
         }
     }
-
-    /// Parses exactly one message (any type byte is accepted here;
-    /// [`Message::parse`] dispatches by type).
-    ///
-    /// # Errors
-    /// Framing errors (module doc) and [`Error::Truncated`] sockaddrs.
-    pub fn parse(b: &[u8]) -> Result<RouteMessage, Error> {
-        frame(b)?;
-        let view = RouteHeaderBuffer::new_checked(b)?;
-        let addrs =
-            AddressSet::parse(view.addrs(), view.addrs_area()).map_err(|e| e.at(RT_MSGHDR_LEN))?;
-        Ok(RouteMessage {
-            header: RouteHeader::parse(&view),
-            addrs,
-        })
-    }
-
-    /// The message length (`msglen`).
-    pub fn buffer_len(&self) -> usize {
-        RT_MSGHDR_LEN + self.addrs.buffer_len()
-    }
-
-    /// Writes the message into the first [`RouteMessage::buffer_len`] bytes.
-    ///
-    /// # Panics
-    /// If `b` is shorter than [`RouteMessage::buffer_len`].
-    pub fn emit(&self, b: &mut [u8]) {
-        let len = self.buffer_len();
-        let mut view = RouteHeaderBuffer::new_unchecked(&mut b[..len]);
-        self.header.emit(&mut view);
-        view.set_msglen(msglen(len));
-        view.set_addrs(self.addrs.bits());
-        self.addrs.emit(&mut b[RT_MSGHDR_LEN..len]);
-    }
-
-    /// The message as bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = vec![0; self.buffer_len()];
-        self.emit(&mut v);
-        v
-    }
 }
 
-impl Route2Message {
-    /// Parses exactly one `rt_msghdr2` message.
-    ///
-    /// # Errors
-    /// Framing errors (module doc) and [`Error::Truncated`] sockaddrs.
-    pub fn parse(b: &[u8]) -> Result<Route2Message, Error> {
-        frame(b)?;
-        let view = RouteHeaderBuffer::new_checked(b)?;
-        let addrs =
-            AddressSet::parse(view.addrs(), view.addrs_area()).map_err(|e| e.at(RT_MSGHDR_LEN))?;
-        Ok(Route2Message {
-            header: Route2Header::parse(&view),
-            addrs,
-        })
-    }
+/// parse / buffer_len / emit / to_bytes for the two 92-byte route headers
+/// (`rt_msghdr` and `rt_msghdr2` share the layout up to field meanings).
+macro_rules! route_message {
+    ($msg:ident, $hdr:ident) => {
+        impl $msg {
+            /// Parses exactly one message (any type byte is accepted here;
+            /// [`Message::parse`] dispatches by type).
+            ///
+            /// # Errors
+            /// Framing errors (module doc) and [`Error::Truncated`] sockaddrs.
+            pub fn parse(b: &[u8]) -> Result<$msg, Error> {
+                frame(b)?;
+                let view = RouteHeaderBuffer::new_checked(b)?;
+                let addrs = AddressSet::parse(view.addrs(), view.addrs_area())
+                    .map_err(|e| e.at(RT_MSGHDR_LEN))?;
+                Ok($msg {
+                    header: $hdr::parse(&view),
+                    addrs,
+                })
+            }
 
-    /// The message length.
-    pub fn buffer_len(&self) -> usize {
-        RT_MSGHDR_LEN + self.addrs.buffer_len()
-    }
+            /// The message length (`msglen`).
+            pub fn buffer_len(&self) -> usize {
+                RT_MSGHDR_LEN + self.addrs.buffer_len()
+            }
 
-    /// Writes the message.
-    ///
-    /// # Panics
-    /// If `b` is shorter than [`Route2Message::buffer_len`].
-    pub fn emit(&self, b: &mut [u8]) {
-        let len = self.buffer_len();
-        let mut view = RouteHeaderBuffer::new_unchecked(&mut b[..len]);
-        self.header.emit(&mut view);
-        view.set_msglen(msglen(len));
-        view.set_addrs(self.addrs.bits());
-        self.addrs.emit(&mut b[RT_MSGHDR_LEN..len]);
-    }
+            /// Writes the message into the first `buffer_len()` bytes.
+            ///
+            /// # Panics
+            /// If `b` is shorter than `buffer_len()`.
+            pub fn emit(&self, b: &mut [u8]) {
+                let len = self.buffer_len();
+                let mut view = RouteHeaderBuffer::new_unchecked(&mut b[..len]);
+                self.header.emit(&mut view);
+                view.set_msglen(msglen(len));
+                view.set_addrs(self.addrs.bits());
+                self.addrs.emit(&mut b[RT_MSGHDR_LEN..len]);
+            }
 
-    /// The message as bytes.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut v = vec![0; self.buffer_len()];
-        self.emit(&mut v);
-        v
-    }
+            /// The message as bytes.
+            pub fn to_bytes(&self) -> Vec<u8> {
+                let mut v = vec![0; self.buffer_len()];
+                self.emit(&mut v);
+                v
+            }
+        }
+    };
 }
+
+route_message!(RouteMessage, RouteHeader);
+route_message!(Route2Message, Route2Header);
 
 /// parse / buffer_len / emit / to_bytes for the interface-header
 /// messages, whose headers are `le_struct`s at message offsets.
