@@ -9,7 +9,7 @@
 //! and an IPv6 netmask's `sa_len` is forced to 28 in every message type but
 //! `RTM_GET`/`RTM_GET2`. Tests decode the output with the workspace codec.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use routing_core::model::{Family, Gateway, Route};
 
@@ -24,7 +24,9 @@ pub use routing_core::wire::pf_route::consts::{
 pub use routing_core::wire::pf_route::ifheader::{IFA_MSGHDR_LEN, IF_MSGHDR2_LEN, IF_MSGHDR_LEN};
 pub use routing_core::wire::pf_route::RT_MSGHDR_LEN;
 
-use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6, AF_LINK};
+use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6};
+pub(crate) use routing_core::wire::pf_route::roundup32;
+use routing_core::wire::pf_route::{Sockaddr, SockaddrDl};
 
 /// Which kernel builder lays the message out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,15 +35,6 @@ pub(crate) enum Builder {
     Msg1,
     /// `rt_msg2`: every sockaddr is padded to 4 bytes.
     Msg2,
-}
-
-/// `ROUNDUP32`: a multiple of 4, and 4 for 0.
-pub(crate) fn roundup32(n: usize) -> usize {
-    if n == 0 {
-        4
-    } else {
-        (n + 3) & !3
-    }
 }
 
 /// Appends sockaddrs (in RTAX order, `None` for absent) after `header`,
@@ -85,54 +78,28 @@ pub(crate) fn get_i32(buf: &[u8], at: usize) -> i32 {
 }
 
 /// A `sockaddr_in`.
-pub(crate) fn sa_in(addr: Ipv4Addr) -> Vec<u8> {
-    let mut sa = vec![0u8; 16];
-    sa[0] = 16;
-    sa[1] = AF_INET;
-    sa[4..8].copy_from_slice(&addr.octets());
-    sa
+#[cfg(test)]
+pub(crate) fn sa_in(addr: std::net::Ipv4Addr) -> Vec<u8> {
+    Sockaddr::from_ip(IpAddr::V4(addr)).to_bytes()
 }
 
 /// A `sockaddr_in6`, with the zone KAME-embedded in bytes 2–3 of the
 /// address for link-local and scoped multicast addresses, `scope_id` 0.
-pub(crate) fn sa_in6(addr: Ipv6Addr, zone: Option<u32>) -> Vec<u8> {
-    let mut sa = vec![0u8; 28];
-    sa[0] = 28;
-    sa[1] = AF_INET6;
-    let mut bytes = addr.octets();
-    if let Some(zone) = zone.filter(|_| routing_core::model::table::has_embedded_scope(&addr)) {
-        let zone = u16::try_from(zone).unwrap_or(u16::MAX);
-        bytes[2..4].copy_from_slice(&zone.to_be_bytes());
-    }
-    sa[8..24].copy_from_slice(&bytes);
-    sa
+#[cfg(test)]
+pub(crate) fn sa_in6(addr: std::net::Ipv6Addr, zone: Option<u32>) -> Vec<u8> {
+    Sockaddr::from_ip_zone(IpAddr::V6(addr), zone).to_bytes()
 }
 
 /// An inet sockaddr of either family.
 pub(crate) fn sa_ip(addr: IpAddr, zone: Option<u32>) -> Vec<u8> {
-    match addr {
-        IpAddr::V4(a) => sa_in(a),
-        IpAddr::V6(a) => sa_in6(a, zone),
-    }
+    Sockaddr::from_ip_zone(addr, zone).to_bytes()
 }
 
-/// A `sockaddr_dl`: `8 + name + address` bytes, at least 20, rounded up
-/// to 4 (`dlil_subr.c`).
+/// A `sockaddr_dl` as `dlil` builds it (at least 20 bytes, rounded up to
+/// 4); an index past `u16` is written as 0.
 pub(crate) fn sa_dl(index: u32, if_type: u8, name: &str, lladdr: &[u8]) -> Vec<u8> {
-    let name = &name.as_bytes()[..name.len().min(64)];
-    let lladdr = &lladdr[..lladdr.len().min(64)];
-    let len = (8 + name.len() + lladdr.len()).max(20);
-    let len = (len + 3) & !3;
-    let mut sa = vec![0u8; len];
-    sa[0] = len as u8;
-    sa[1] = AF_LINK;
-    sa[2..4].copy_from_slice(&u16::try_from(index).unwrap_or(0).to_le_bytes());
-    sa[4] = if_type;
-    sa[5] = name.len() as u8;
-    sa[6] = lladdr.len() as u8;
-    sa[8..8 + name.len()].copy_from_slice(name);
-    sa[8 + name.len()..8 + name.len() + lladdr.len()].copy_from_slice(lladdr);
-    sa
+    let index = u16::try_from(index).unwrap_or(0);
+    Sockaddr::Link(SockaddrDl::new(index, if_type, name, lladdr)).to_bytes()
 }
 
 /// An interface's own link address (`if_lladdr`, the `RTA_IFP` sockaddr).
