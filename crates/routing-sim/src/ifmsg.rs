@@ -4,12 +4,17 @@
 //! darwin-route-socket.md §2.4–§2.6 describes.
 
 use routing_core::model::Family;
+use routing_core::wire::pf_route::consts::RTAX_IFP;
+use routing_core::wire::pf_route::{
+    AddressMessage, AddressSet, IfHeader, IfHeader2, IfaHeader, Interface2Message,
+    InterfaceMessage, Sockaddr,
+};
 
 use crate::iface::{SimAddress, SimInterface};
 use crate::kernel::SimKernel;
 use crate::msg::{
-    assemble, put_i32, put_u32, sa_ifa_mask, sa_ifp, sa_ip, Builder, IFA_MSGHDR_LEN,
-    IF_MSGHDR2_LEN, IF_MSGHDR_LEN, RTM_IFINFO, RTM_IFINFO2, RTM_VERSION,
+    self, put_i32, put_u32, Builder, IF_MSGHDR2_LEN, IF_MSGHDR_LEN, RTM_IFINFO, RTM_IFINFO2,
+    RTM_VERSION,
 };
 
 /// An `ifa_msghdr` message for an address: `RTM_NEWADDR`/`RTM_DELADDR`
@@ -21,26 +26,29 @@ pub(crate) fn ifa_message(
     addr: &SimAddress,
     builder: Builder,
 ) -> Vec<u8> {
-    let mut h = vec![0u8; IFA_MSGHDR_LEN];
-    h[2] = RTM_VERSION;
-    h[3] = rtm_type;
-    put_u32(&mut h, 8, addr.ifa_flags);
-    h[12..14].copy_from_slice(&u16::try_from(iface.index).unwrap_or(0).to_le_bytes());
     let zone = Some(iface.index);
-    let ifp = (builder == Builder::Msg1).then(|| sa_ifp(iface));
-    let addrs = [
+    let ifp = (builder == Builder::Msg1).then(|| msg::ifp(iface));
+    let slots = [
         None,
         None,
-        Some(sa_ifa_mask(Family::of(addr.addr), addr.prefix_len)),
+        Some(msg::ifa_mask(Family::of(addr.addr), addr.prefix_len)),
         None,
         ifp,
-        Some(sa_ip(addr.addr, zone)),
+        Some(Sockaddr::from_ip_zone(addr.addr, zone)),
         None,
-        addr.peer_or_broadcast.map(|b| sa_ip(b, zone)),
+        addr.peer_or_broadcast
+            .map(|b| Sockaddr::from_ip_zone(b, zone)),
     ];
-    let bits = assemble(&mut h, &addrs, builder);
-    put_i32(&mut h, 4, bits);
-    h
+    AddressMessage {
+        header: IfaHeader {
+            rtm_type,
+            flags: addr.ifa_flags as i32,
+            index: msg::index16(iface.index),
+            ..IfaHeader::default()
+        },
+        addrs: msg::addresses(slots, builder),
+    }
+    .to_bytes()
 }
 
 /// `RTM_NEWADDR`/`RTM_DELADDR` as `rt_newaddrmsg` sends it.
@@ -124,17 +132,23 @@ pub(crate) fn ifinfo2(iface: &SimInterface) -> Vec<u8> {
     h[12..14].copy_from_slice(&u16::try_from(iface.index).unwrap_or(0).to_le_bytes());
     put_u32(&mut h, 20, 128); // ifm_snd_maxlen: a typical send queue limit.
     h[32..160].copy_from_slice(&if_data64(iface));
-    let addrs = [
-        None,
-        None,
-        None,
-        None,
-        Some(sa_ifp(iface)),
-        None,
-        None,
-        None,
-    ];
-    let bits = assemble(&mut h, &addrs, Builder::Msg2);
-    put_i32(&mut h, 4, bits);
-    h
+    Interface2Message {
+        header: IfHeader2::read(&h),
+        addrs: ifp_only(iface),
+    }
+    .to_bytes()
+}
+
+/// The sysctl `RTM_IFINFO` record (`NET_RT_IFLIST`): `if_msghdr` plus IFP.
+pub(crate) fn ifinfo_record(iface: &SimInterface) -> Vec<u8> {
+    InterfaceMessage {
+        header: IfHeader::read(&ifinfo(iface)),
+        addrs: ifp_only(iface),
+    }
+    .to_bytes()
+}
+
+/// The address set of the interface records: the link address alone.
+fn ifp_only(iface: &SimInterface) -> AddressSet {
+    AddressSet::new().with(RTAX_IFP, msg::ifp(iface))
 }

@@ -9,8 +9,6 @@
 //! and an IPv6 netmask's `sa_len` is forced to 28 in every message type but
 //! `RTM_GET`/`RTM_GET2`. Tests decode the output with the workspace codec.
 
-use std::net::IpAddr;
-
 use routing_core::model::{Family, Gateway, Route};
 
 use crate::iface::SimInterface;
@@ -26,7 +24,9 @@ pub use routing_core::wire::pf_route::RT_MSGHDR_LEN;
 
 use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6};
 pub(crate) use routing_core::wire::pf_route::roundup32;
-use routing_core::wire::pf_route::{Sockaddr, SockaddrDl};
+use routing_core::wire::pf_route::{
+    AddressSet, RawSockaddr, RouteHeader, RouteMessage, RtMetrics, Sockaddr, SockaddrDl,
+};
 
 /// Which kernel builder lays the message out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +39,7 @@ pub(crate) enum Builder {
 
 /// Appends sockaddrs (in RTAX order, `None` for absent) after `header`,
 /// sets `msglen` (offset 0) and returns the `rtm_addrs` bits.
+#[cfg(test)]
 pub(crate) fn assemble(
     header: &mut Vec<u8>,
     addrs: &[Option<Vec<u8>>; 8],
@@ -77,34 +78,112 @@ pub(crate) fn get_i32(buf: &[u8], at: usize) -> i32 {
         .map_or(0, i32::from_le_bytes)
 }
 
+/// A fresh zeroed `rt_msghdr` with version and type (tests write requests
+/// with it).
+#[cfg(test)]
+pub(crate) fn rt_header(rtm_type: u8) -> Vec<u8> {
+    let mut h = vec![0u8; RT_MSGHDR_LEN];
+    h[2] = RTM_VERSION;
+    h[3] = rtm_type;
+    h
+}
+
 /// A `sockaddr_in`.
 #[cfg(test)]
 pub(crate) fn sa_in(addr: std::net::Ipv4Addr) -> Vec<u8> {
-    Sockaddr::from_ip(IpAddr::V4(addr)).to_bytes()
+    Sockaddr::from_ip(addr.into()).to_bytes()
 }
 
 /// A `sockaddr_in6`, with the zone KAME-embedded in bytes 2–3 of the
 /// address for link-local and scoped multicast addresses, `scope_id` 0.
 #[cfg(test)]
 pub(crate) fn sa_in6(addr: std::net::Ipv6Addr, zone: Option<u32>) -> Vec<u8> {
-    Sockaddr::from_ip_zone(IpAddr::V6(addr), zone).to_bytes()
-}
-
-/// An inet sockaddr of either family.
-pub(crate) fn sa_ip(addr: IpAddr, zone: Option<u32>) -> Vec<u8> {
-    Sockaddr::from_ip_zone(addr, zone).to_bytes()
+    Sockaddr::from_ip_zone(addr.into(), zone).to_bytes()
 }
 
 /// A `sockaddr_dl` as `dlil` builds it (at least 20 bytes, rounded up to
 /// 4); an index past `u16` is written as 0.
+#[cfg(test)]
 pub(crate) fn sa_dl(index: u32, if_type: u8, name: &str, lladdr: &[u8]) -> Vec<u8> {
-    let index = u16::try_from(index).unwrap_or(0);
-    Sockaddr::Link(SockaddrDl::new(index, if_type, name, lladdr)).to_bytes()
+    link(index, if_type, name, lladdr).to_bytes()
+}
+
+/// A `sockaddr_dl` as `dlil` builds it; an index past `u16` is written as 0.
+pub(crate) fn link(index: u32, if_type: u8, name: &str, lladdr: &[u8]) -> Sockaddr {
+    Sockaddr::Link(SockaddrDl::new(index16(index), if_type, name, lladdr))
 }
 
 /// An interface's own link address (`if_lladdr`, the `RTA_IFP` sockaddr).
-pub(crate) fn sa_ifp(iface: &SimInterface) -> Vec<u8> {
-    sa_dl(iface.index, iface.if_type, &iface.name, &iface.lladdr)
+pub(crate) fn ifp(iface: &SimInterface) -> Sockaddr {
+    link(iface.index, iface.if_type, &iface.name, &iface.lladdr)
+}
+
+/// A route netmask as the radix tree holds it and `rtm_scrub` emits it:
+/// bytes 1 to the address filled with 0xff, trailing zeros trimmed, `sa_len`
+/// 0 for an all-zero mask (§4.3). `force28` is the IPv6 rule for every type
+/// but `RTM_GET`/`RTM_GET2`; it applies only to masks `rtm_scrub` rewrites,
+/// which excludes an unscoped `::/0` (its mask already has `sa_len` 0).
+/// This differs from the codec's [`kernel_netmask`] for a scoped `::/0`.
+///
+/// [`kernel_netmask`]: routing_core::wire::pf_route::kernel_netmask
+pub(crate) fn route_mask(family: Family, len: u8, scoped: bool, force28: bool) -> Sockaddr {
+    let skip = if family == Family::V4 { 4 } else { 8 };
+    let mask = mask_bytes(family, len);
+    let significant = mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
+    let rewritten = significant > 0 || scoped;
+    let mut sa = [0u8; 28];
+    let sa_len = if family == Family::V6 && force28 && rewritten {
+        sa[1..8].fill(0xff);
+        28
+    } else if significant == 0 {
+        return Sockaddr::EMPTY;
+    } else {
+        sa[1..skip].fill(0xff);
+        skip + significant
+    };
+    sa[skip..skip + significant].copy_from_slice(&mask[..significant]);
+    raw(&sa[..sa_len])
+}
+
+/// [`route_mask`] as bytes, empty for the zero-length mask.
+#[cfg(test)]
+pub(crate) fn sa_route_mask(family: Family, len: u8, scoped: bool, force28: bool) -> Vec<u8> {
+    match route_mask(family, len, scoped, force28) {
+        Sockaddr::Empty { .. } => Vec::new(),
+        sa => sa.to_bytes(),
+    }
+}
+
+/// An interface address's netmask (`ia_sockmask` / `ia_prefixmask`):
+/// the family byte is the family, IPv4 trimmed, IPv6 forced to 28 (§4.3).
+pub(crate) fn ifa_mask(family: Family, len: u8) -> Sockaddr {
+    let mask = mask_bytes(family, len);
+    let mut sa = [0u8; 28];
+    let sa_len = match family {
+        Family::V4 => {
+            sa[1] = AF_INET;
+            4 + mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1)
+        }
+        Family::V6 => {
+            sa[1] = AF_INET6;
+            28
+        }
+    };
+    let skip = if family == Family::V4 { 4 } else { 8 };
+    let copied = (sa_len - skip).min(mask.len());
+    sa[skip..skip + copied].copy_from_slice(&mask[..copied]);
+    raw(&sa[..sa_len])
+}
+
+/// [`ifa_mask`] as bytes.
+#[cfg(test)]
+pub(crate) fn sa_ifa_mask(family: Family, len: u8) -> Vec<u8> {
+    ifa_mask(family, len).to_bytes()
+}
+
+/// A kernel-built sockaddr of a special form (never empty here).
+fn raw(bytes: &[u8]) -> Sockaddr {
+    RawSockaddr::new(bytes).map_or(Sockaddr::EMPTY, Sockaddr::Raw)
 }
 
 /// The mask bytes of a prefix length (4 or 16 bytes).
@@ -122,71 +201,18 @@ fn mask_bytes(family: Family, len: u8) -> Vec<u8> {
         .collect()
 }
 
-/// A route netmask as the radix tree holds it and `rtm_scrub` emits it:
-/// bytes 1 to the address filled with 0xff, trailing zeros trimmed, `sa_len`
-/// 0 for an all-zero mask (§4.3). `force28` is the IPv6 rule for every type
-/// but `RTM_GET`/`RTM_GET2`; it applies only to masks `rtm_scrub` rewrites,
-/// which excludes an unscoped `::/0` (its mask already has `sa_len` 0).
-pub(crate) fn sa_route_mask(family: Family, len: u8, scoped: bool, force28: bool) -> Vec<u8> {
-    let skip = if family == Family::V4 { 4 } else { 8 };
-    let mask = mask_bytes(family, len);
-    let significant = mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
-    let rewritten = significant > 0 || scoped;
-    if family == Family::V6 && force28 && rewritten {
-        let mut sa = vec![0u8; 28];
-        sa[0] = 28;
-        sa[1..8].fill(0xff);
-        sa[8..8 + significant].copy_from_slice(&mask[..significant]);
-        return sa;
-    }
-    if significant == 0 {
-        return Vec::new();
-    }
-    let mut sa = vec![0xffu8; skip];
-    sa[0] = (skip + significant) as u8;
-    sa.extend_from_slice(&mask[..significant]);
-    sa
-}
-
-/// An interface address's netmask (`ia_sockmask` / `ia_prefixmask`):
-/// the family byte is the family, IPv4 trimmed, IPv6 forced to 28 (§4.3).
-pub(crate) fn sa_ifa_mask(family: Family, len: u8) -> Vec<u8> {
-    let mask = mask_bytes(family, len);
-    match family {
-        Family::V4 => {
-            let significant = mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
-            let mut sa = vec![0u8; 4];
-            sa[0] = (4 + significant) as u8;
-            sa[1] = AF_INET;
-            sa.extend_from_slice(&mask[..significant]);
-            sa
-        }
-        Family::V6 => {
-            let mut sa = vec![0u8; 28];
-            sa[0] = 28;
-            sa[1] = AF_INET6;
-            sa[8..24].copy_from_slice(&mask);
-            sa
-        }
-    }
-}
-
-/// A route's gateway sockaddr.
-pub(crate) fn sa_gateway(gateway: &Gateway, kernel: &SimKernel) -> Option<Vec<u8>> {
+/// A route's gateway sockaddr; a link gateway's `sdl_type` is its
+/// interface's type (0 when the interface is gone).
+pub(crate) fn gateway(gateway: &Gateway, kernel: &SimKernel) -> Option<Sockaddr> {
     match gateway {
-        Gateway::Ip { addr, zone } => Some(sa_ip(*addr, *zone)),
+        Gateway::Ip { addr, zone } => Some(Sockaddr::from_ip_zone(*addr, *zone)),
         Gateway::Link {
             index,
             name,
             lladdr,
         } => {
             let if_type = kernel.interface(*index).map_or(0, |i| i.if_type);
-            Some(sa_dl(
-                *index,
-                if_type,
-                name.as_deref().unwrap_or(""),
-                lladdr,
-            ))
+            Some(link(*index, if_type, name.as_deref().unwrap_or(""), lladdr))
         }
         Gateway::None => None,
     }
@@ -194,67 +220,72 @@ pub(crate) fn sa_gateway(gateway: &Gateway, kernel: &SimKernel) -> Option<Vec<u8
 
 /// A route's key as emitted: the destination with its scope scrubbed, the
 /// KAME zone kept for IPv6 link-local keys.
-pub(crate) fn sa_destination(route: &Route) -> Vec<u8> {
-    sa_ip(route.destination.addr(), route.scope())
+pub(crate) fn destination(route: &Route) -> Sockaddr {
+    Sockaddr::from_ip_zone(route.destination.addr(), route.scope())
 }
 
-/// The 14 `rt_metrics` words of a route, `rmx_expire` in wall seconds.
-pub(crate) fn rmx(route: &Route, extra: &RouteExtra) -> [u32; 14] {
-    let expire = route
-        .expire
-        .map_or(0, |e| i32::try_from(e).unwrap_or(i32::MAX) as u32);
+/// The `rt_metrics` of a route, `rmx_expire` in wall seconds.
+pub(crate) fn rmx(route: &Route, extra: &RouteExtra) -> RtMetrics {
     let p = extra.pipes;
-    [
-        extra.locks,
-        route.metrics.mtu,
-        route.metrics.hopcount,
-        expire,
-        p[0],
-        p[1],
-        p[2],
-        p[3],
-        p[4],
-        route.metrics.packets_sent,
-        0,
-        0,
-        0,
-        0,
-    ]
-}
-
-/// Writes the 56-byte `rt_metrics` at offset 36 of a route header.
-pub(crate) fn put_rmx(header: &mut [u8], rmx: &[u32; 14]) {
-    for (i, word) in rmx.iter().enumerate() {
-        put_u32(header, 36 + 4 * i, *word);
+    RtMetrics {
+        locks: extra.locks,
+        mtu: route.metrics.mtu,
+        hopcount: route.metrics.hopcount,
+        expire: route
+            .expire
+            .map_or(0, |e| i32::try_from(e).unwrap_or(i32::MAX)),
+        recvpipe: p[0],
+        sendpipe: p[1],
+        ssthresh: p[2],
+        rtt: p[3],
+        rttvar: p[4],
+        pksent: route.metrics.packets_sent,
+        filler: [0; 4],
     }
 }
 
-/// A fresh zeroed `rt_msghdr` with version and type.
-pub(crate) fn rt_header(rtm_type: u8) -> Vec<u8> {
-    let mut h = vec![0u8; RT_MSGHDR_LEN];
-    h[2] = RTM_VERSION;
-    h[3] = rtm_type;
-    h
+/// The sockaddrs of a message in RTAX order. `rt_msg1` leaves the last one
+/// unpadded, and a zero-length last sockaddr then takes no bytes at all
+/// (its `rtm_addrs` bit stays set).
+pub(crate) fn addresses(slots: [Option<Sockaddr>; 8], builder: Builder) -> AddressSet {
+    let mut set = AddressSet::new();
+    let last = slots.iter().rposition(Option::is_some);
+    for (i, sa) in slots.into_iter().enumerate() {
+        set.set(i, sa);
+    }
+    if builder == Builder::Msg1 {
+        match last.filter(|i| matches!(set.get(*i), Some(Sockaddr::Empty { .. }))) {
+            // The sockaddrs before it are padded; the bit alone remains.
+            Some(i) => {
+                set.set(i, None);
+                set.set_absent_bits(1 << i);
+            }
+            None => set = set.unpadded(),
+        }
+    }
+    set
+}
+
+/// `rtm_index`: an interface index, 0 past `u16`.
+pub(crate) fn index16(index: u32) -> u16 {
+    u16::try_from(index).unwrap_or(0)
 }
 
 /// `rt_newaddrmsg`'s route message (`RTM_ADD`/`RTM_DELETE`): DST, GATEWAY
 /// and NETMASK (not for host routes), `rtm_index` the address's interface,
-/// the route's flags, no `RTF_DONE`; built by `rt_msg1`.
+/// the route's flags, no `RTF_DONE`, metrics zero; built by `rt_msg1`.
 pub(crate) fn route_msg1(rtm_type: u8, route: &Route, index: u32, kernel: &SimKernel) -> Vec<u8> {
-    let mut h = rt_header(rtm_type);
-    h[4..6].copy_from_slice(&u16::try_from(index).unwrap_or(0).to_le_bytes());
-    put_u32(&mut h, 8, route.flags.bits());
     let mask = (!route.is_host()).then(|| {
-        sa_route_mask(
+        route_mask(
             route.family(),
             route.destination.len(),
             route.is_scoped(),
             true,
         )
     });
-    let addrs = [
-        Some(sa_destination(route)),
-        sa_gateway(&route.gateway, kernel),
+    let slots = [
+        Some(destination(route)),
+        gateway(&route.gateway, kernel),
         mask,
         None,
         None,
@@ -262,9 +293,16 @@ pub(crate) fn route_msg1(rtm_type: u8, route: &Route, index: u32, kernel: &SimKe
         None,
         None,
     ];
-    let bits = assemble(&mut h, &addrs, Builder::Msg1);
-    put_i32(&mut h, 12, bits);
-    h
+    RouteMessage {
+        header: RouteHeader {
+            rtm_type,
+            index: index16(index),
+            flags: route.flags,
+            ..RouteHeader::default()
+        },
+        addrs: addresses(slots, Builder::Msg1),
+    }
+    .to_bytes()
 }
 
 #[cfg(test)]

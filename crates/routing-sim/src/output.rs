@@ -21,6 +21,8 @@
 
 use routing_core::model::{Family, Route, RouteFlags, RouteKey};
 
+use routing_core::wire::pf_route::{RouteHeader, RouteHeaderBuffer, RouteMessage, Sockaddr};
+
 use crate::errno::Errno;
 use crate::faults::{Fault, Site};
 use crate::kernel::{RouteExtra, SimKernel};
@@ -217,34 +219,29 @@ impl SimKernel {
     /// (§4.8): the request's header with the route's flags, metrics,
     /// interface and sockaddrs, padded (`rt_msg2`).
     fn report(&self, req: &Request, route: &Route, extra: &RouteExtra) -> Vec<u8> {
-        let mut h = req.buf[..RT_MSGHDR_LEN].to_vec();
-        h[2] = msg::RTM_VERSION;
-        h[3] = req.rtm_type;
-        let index = u16::try_from(route.interface.index).unwrap_or(0);
-        h[4..6].copy_from_slice(&index.to_le_bytes());
-        msg::put_u32(&mut h, 8, route.flags.bits());
-        msg::put_rmx(&mut h, &msg::rmx(route, extra));
+        let request =
+            RouteHeader::parse(&RouteHeaderBuffer::new_unchecked(&req.buf[..RT_MSGHDR_LEN]));
         let iface = self.interfaces.get(&route.interface.index);
         let wants_if = req.addrs as u32 & (msg::RTA_IFP | msg::RTA_IFA) != 0;
-        let ifp = iface.filter(|_| wants_if).map(msg::sa_ifp);
+        let ifp = iface.filter(|_| wants_if).map(msg::ifp);
         let ifa = iface.filter(|_| wants_if).and_then(|i| {
             let addr = extra.ifa.or_else(|| {
                 i.first_address_like(route.destination.addr())
                     .map(|a| a.addr)
             })?;
-            Some(msg::sa_ip(addr, Some(i.index)))
+            Some(Sockaddr::from_ip_zone(addr, Some(i.index)))
         });
         let mask = (!route.is_host()).then(|| {
-            msg::sa_route_mask(
+            msg::route_mask(
                 route.family(),
                 route.destination.len(),
                 route.is_scoped(),
                 req.rtm_type != msg::RTM_GET,
             )
         });
-        let addrs = [
-            Some(msg::sa_destination(route)),
-            msg::sa_gateway(&route.gateway, self),
+        let slots = [
+            Some(msg::destination(route)),
+            msg::gateway(&route.gateway, self),
             mask,
             None,
             ifp,
@@ -252,9 +249,17 @@ impl SimKernel {
             None,
             None,
         ];
-        let bits = msg::assemble(&mut h, &addrs, Builder::Msg2);
-        msg::put_i32(&mut h, 12, bits);
-        h
+        RouteMessage {
+            header: RouteHeader {
+                rtm_type: req.rtm_type,
+                index: msg::index16(route.interface.index),
+                flags: route.flags,
+                rmx: msg::rmx(route, extra),
+                ..request
+            },
+            addrs: msg::addresses(slots, Builder::Msg2),
+        }
+        .to_bytes()
     }
 }
 

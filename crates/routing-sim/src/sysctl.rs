@@ -16,7 +16,8 @@
 //! - A size probe returns the exact length; a read into a smaller buffer
 //!   fails with `ENOMEM` (callers probe again, as netstat does).
 
-use routing_core::model::{Family, RouteFlags};
+use routing_core::model::{Family, Gateway, RouteFlags};
+use routing_core::wire::pf_route::{dump2_record, RouteExtras, RouteHeader, RouteMessage};
 
 use crate::errno::Errno;
 use crate::faults::{Fault, Site};
@@ -108,50 +109,46 @@ impl SimKernel {
             }
             let key = route.key();
             let extra = self.extra(&key);
-            let rtm_type = if op == NET_RT_DUMP2 {
-                msg::RTM_GET2
-            } else {
-                msg::RTM_GET
+            // The codec's NET_RT_DUMP2 record, with what only the kernel
+            // knows: the link gateway's interface type, the metrics it keeps
+            // (locks, pipes), the clone count and the parent's flags.
+            let gateway_if_type = match &route.gateway {
+                Gateway::Link { index, .. } => {
+                    Some(self.interface(*index).map_or(0, |i| i.if_type))
+                }
+                _ => None,
             };
-            let mut h = msg::rt_header(rtm_type);
-            let index = u16::try_from(route.interface.index).unwrap_or(0);
-            h[4..6].copy_from_slice(&index.to_le_bytes());
-            msg::put_u32(&mut h, 8, route.flags.bits());
+            let extras = RouteExtras {
+                ifp: None,
+                ifa: extra.ifa,
+                gateway_if_type,
+            };
+            let mut record = dump2_record(route, &extras);
+            record.header.index = msg::index16(route.interface.index);
+            record.header.rmx = msg::rmx(route, &extra);
             if op == NET_RT_DUMP2 {
                 let refcnt = i32::try_from(self.clone_count(&key)).unwrap_or(i32::MAX);
-                msg::put_i32(&mut h, 16, refcnt.max(route.metrics.refcnt));
-                let parent = extra
+                record.header.refcnt = refcnt.max(route.metrics.refcnt);
+                record.header.parent_flags = extra
                     .parent
                     .and_then(|p| self.table.get(&p))
-                    .map_or(0, |p| p.flags.bits());
-                msg::put_u32(&mut h, 20, parent);
+                    .map_or(RouteFlags::EMPTY, |p| p.flags);
+                out.extend_from_slice(&record.to_bytes());
+            } else {
+                let h = record.header;
+                let get = RouteMessage {
+                    header: RouteHeader {
+                        rtm_type: msg::RTM_GET,
+                        index: h.index,
+                        flags: h.flags,
+                        use_count: h.use_count,
+                        rmx: h.rmx,
+                        ..RouteHeader::default()
+                    },
+                    addrs: record.addrs,
+                };
+                out.extend_from_slice(&get.to_bytes());
             }
-            msg::put_u32(&mut h, 28, route.metrics.packets_sent);
-            msg::put_rmx(&mut h, &msg::rmx(route, &extra));
-            let mask = (!route.is_host()).then(|| {
-                msg::sa_route_mask(
-                    route.family(),
-                    route.destination.len(),
-                    route.is_scoped(),
-                    false,
-                )
-            });
-            let ifa = extra
-                .ifa
-                .map(|a| msg::sa_ip(a, Some(route.interface.index)));
-            let addrs = [
-                Some(msg::sa_destination(route)),
-                msg::sa_gateway(&route.gateway, self),
-                mask,
-                None,
-                None,
-                ifa,
-                None,
-                None,
-            ];
-            let bits = msg::assemble(&mut h, &addrs, Builder::Msg2);
-            msg::put_i32(&mut h, 12, bits);
-            out.extend_from_slice(&h);
         }
         out
     }
@@ -169,20 +166,7 @@ impl SimKernel {
             if op == NET_RT_IFLIST2 {
                 out.extend_from_slice(&crate::ifmsg::ifinfo2(iface));
             } else {
-                let mut h = crate::ifmsg::ifinfo(iface);
-                let addrs = [
-                    None,
-                    None,
-                    None,
-                    None,
-                    Some(msg::sa_ifp(iface)),
-                    None,
-                    None,
-                    None,
-                ];
-                let bits = msg::assemble(&mut h, &addrs, Builder::Msg2);
-                msg::put_i32(&mut h, 4, bits);
-                out.extend_from_slice(&h);
+                out.extend_from_slice(&crate::ifmsg::ifinfo_record(iface));
             }
             for addr in &iface.addresses {
                 let family = Family::of(addr.addr);
