@@ -6,16 +6,13 @@
 use routing_core::model::Family;
 use routing_core::wire::pf_route::consts::RTAX_IFP;
 use routing_core::wire::pf_route::{
-    AddressMessage, AddressSet, IfHeader, IfHeader2, IfaHeader, Interface2Message,
-    InterfaceMessage, Sockaddr,
+    AddressMessage, AddressSet, IfData, IfData64, IfHeader, IfHeader2, IfaHeader,
+    Interface2Message, InterfaceMessage, Sockaddr,
 };
 
 use crate::iface::{SimAddress, SimInterface};
 use crate::kernel::SimKernel;
-use crate::msg::{
-    self, put_i32, put_u32, Builder, IF_MSGHDR2_LEN, IF_MSGHDR_LEN, RTM_IFINFO, RTM_IFINFO2,
-    RTM_VERSION,
-};
+use crate::msg::{self, Builder};
 
 /// An `ifa_msghdr` message for an address: `RTM_NEWADDR`/`RTM_DELADDR`
 /// (`rt_msg1`, with IFP) or the sysctl `RTM_NEWADDR` record (`rt_msg2`,
@@ -62,43 +59,48 @@ pub(crate) fn ifa_msg1(
 }
 
 /// The 96-byte `if_data` (pack 4, `timeval32`).
-fn if_data(iface: &SimInterface) -> Vec<u8> {
-    let mut d = vec![0u8; 96];
-    d[0] = iface.if_type;
-    d[3] = iface.lladdr.len() as u8;
-    d[4] = if iface.if_type == crate::iface::ift::ETHER {
-        14
-    } else {
-        0
-    };
-    put_u32(&mut d, 8, iface.mtu);
-    put_u32(&mut d, 16, baudrate(iface) as u32);
-    put_i32(
-        &mut d,
-        72,
-        i32::try_from(iface.last_change).unwrap_or(i32::MAX),
-    );
-    d
+fn if_data(iface: &SimInterface) -> IfData {
+    IfData {
+        if_type: iface.if_type,
+        addrlen: iface.lladdr.len() as u8,
+        hdrlen: hdrlen(iface),
+        mtu: iface.mtu,
+        baudrate: baudrate(iface) as u32,
+        lastchange_sec: last_change(iface),
+        ..IfData::default()
+    }
 }
 
 /// The 128-byte `if_data64`.
-fn if_data64(iface: &SimInterface) -> Vec<u8> {
-    let mut d = vec![0u8; 128];
-    d[0] = iface.if_type;
-    d[3] = iface.lladdr.len() as u8;
-    d[4] = if iface.if_type == crate::iface::ift::ETHER {
+fn if_data64(iface: &SimInterface) -> IfData64 {
+    IfData64 {
+        if_type: iface.if_type,
+        addrlen: iface.lladdr.len() as u8,
+        hdrlen: hdrlen(iface),
+        mtu: iface.mtu,
+        baudrate: baudrate(iface),
+        lastchange_sec: last_change(iface),
+        ..IfData64::default()
+    }
+}
+
+/// `ifi_hdrlen`: 14 for Ethernet, else 0.
+fn hdrlen(iface: &SimInterface) -> u8 {
+    if iface.if_type == crate::iface::ift::ETHER {
         14
     } else {
         0
-    };
-    put_u32(&mut d, 8, iface.mtu);
-    d[16..24].copy_from_slice(&baudrate(iface).to_le_bytes());
-    put_i32(
-        &mut d,
-        120,
-        i32::try_from(iface.last_change).unwrap_or(i32::MAX),
-    );
-    d
+    }
+}
+
+/// `ifi_lastchange.tv_sec`.
+fn last_change(iface: &SimInterface) -> i32 {
+    i32::try_from(iface.last_change).unwrap_or(i32::MAX)
+}
+
+/// `ifm_flags`: `if_flags` truncated to 16 bits.
+fn ifm_flags(iface: &SimInterface) -> i32 {
+    (iface.flags & 0xffff) as i32
 }
 
 /// A plausible link speed per kind, in bits per second.
@@ -111,29 +113,35 @@ fn baudrate(iface: &SimInterface) -> u64 {
     }
 }
 
+/// The `if_msghdr` fields of an interface.
+fn if_header(iface: &SimInterface) -> IfHeader {
+    IfHeader {
+        flags: ifm_flags(iface),
+        index: msg::index16(iface.index),
+        pad: 0,
+        data: if_data(iface),
+    }
+}
+
 /// `RTM_IFINFO` from `rt_ifmsg`: the 112-byte `if_msghdr`, no sockaddr.
 pub(crate) fn ifinfo(iface: &SimInterface) -> Vec<u8> {
-    let mut h = vec![0u8; IF_MSGHDR_LEN];
-    h[0..2].copy_from_slice(&(IF_MSGHDR_LEN as u16).to_le_bytes());
-    h[2] = RTM_VERSION;
-    h[3] = RTM_IFINFO;
-    put_u32(&mut h, 8, iface.flags & 0xffff);
-    h[12..14].copy_from_slice(&u16::try_from(iface.index).unwrap_or(0).to_le_bytes());
-    h[16..112].copy_from_slice(&if_data(iface));
-    h
+    InterfaceMessage {
+        header: if_header(iface),
+        addrs: AddressSet::new(),
+    }
+    .to_bytes()
 }
 
 /// The sysctl `RTM_IFINFO2` record: `if_msghdr2` plus IFP.
 pub(crate) fn ifinfo2(iface: &SimInterface) -> Vec<u8> {
-    let mut h = vec![0u8; IF_MSGHDR2_LEN];
-    h[2] = RTM_VERSION;
-    h[3] = RTM_IFINFO2;
-    put_u32(&mut h, 8, iface.flags & 0xffff);
-    h[12..14].copy_from_slice(&u16::try_from(iface.index).unwrap_or(0).to_le_bytes());
-    put_u32(&mut h, 20, 128); // ifm_snd_maxlen: a typical send queue limit.
-    h[32..160].copy_from_slice(&if_data64(iface));
     Interface2Message {
-        header: IfHeader2::read(&h),
+        header: IfHeader2 {
+            flags: ifm_flags(iface),
+            index: msg::index16(iface.index),
+            snd_maxlen: 128, // a typical send queue limit
+            data: if_data64(iface),
+            ..IfHeader2::default()
+        },
         addrs: ifp_only(iface),
     }
     .to_bytes()
@@ -142,7 +150,7 @@ pub(crate) fn ifinfo2(iface: &SimInterface) -> Vec<u8> {
 /// The sysctl `RTM_IFINFO` record (`NET_RT_IFLIST`): `if_msghdr` plus IFP.
 pub(crate) fn ifinfo_record(iface: &SimInterface) -> Vec<u8> {
     InterfaceMessage {
-        header: IfHeader::read(&ifinfo(iface)),
+        header: if_header(iface),
         addrs: ifp_only(iface),
     }
     .to_bytes()

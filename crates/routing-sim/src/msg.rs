@@ -62,6 +62,7 @@ pub(crate) fn assemble(
 }
 
 /// Writes a little-endian u32 at `at`.
+#[cfg(test)]
 pub(crate) fn put_u32(buf: &mut [u8], at: usize, value: u32) {
     buf[at..at + 4].copy_from_slice(&value.to_le_bytes());
 }
