@@ -68,15 +68,9 @@ pub(crate) fn put_u32(buf: &mut [u8], at: usize, value: u32) {
 }
 
 /// Writes a little-endian i32 at `at`.
+#[cfg(test)]
 pub(crate) fn put_i32(buf: &mut [u8], at: usize, value: i32) {
     buf[at..at + 4].copy_from_slice(&value.to_le_bytes());
-}
-
-/// Reads a little-endian i32 at `at` (0 past the end).
-pub(crate) fn get_i32(buf: &[u8], at: usize) -> i32 {
-    buf.get(at..at + 4)
-        .and_then(|b| b.try_into().ok())
-        .map_or(0, i32::from_le_bytes)
 }
 
 /// A fresh zeroed `rt_msghdr` with version and type (tests write requests

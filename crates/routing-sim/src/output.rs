@@ -86,7 +86,7 @@ impl SimKernel {
             match early {
                 Some(e) => fail(buf, e, 0),
                 None => {
-                    msg::put_i32(&mut buf, 16, pid);
+                    RouteHeaderBuffer::new_unchecked(&mut buf[..]).set_pid(pid);
                     self.route_output(buf)
                 }
             }
@@ -100,11 +100,11 @@ impl SimKernel {
         // kernel's copy and carries the outcome.
         if let Some(e) = error {
             if !is_raw_length_failure(&bytes, msglen) {
-                msg::put_i32(&mut bytes, 24, e.raw());
+                RouteHeaderBuffer::new_unchecked(&mut bytes[..]).set_errno(e.raw());
             }
         } else {
-            let flags = msg::get_i32(&bytes, 8) | RouteFlags::DONE.bits() as i32;
-            msg::put_i32(&mut bytes, 8, flags);
+            let mut header = RouteHeaderBuffer::new_unchecked(&mut bytes[..]);
+            header.set_flags(header.flags() | RouteFlags::DONE);
         }
         self.deliver_echo(sock, bytes, tag, loopback, only_self)?;
         match error {

@@ -15,6 +15,7 @@ use routing_core::model::{mask_len, Family, Gateway, RouteFlags};
 
 use crate::errno::Errno;
 use crate::msg::RT_MSGHDR_LEN;
+use routing_core::wire::pf_route::{RouteHeaderBuffer, RtMetrics};
 
 use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6, AF_LINK, AF_MAX};
 
@@ -108,7 +109,7 @@ pub(crate) struct Request {
     /// `rtm_inits`.
     pub(crate) inits: u32,
     /// `rtm_rmx`.
-    pub(crate) rmx: [u32; 14],
+    pub(crate) rmx: RtMetrics,
     /// DST, GATEWAY, NETMASK, GENMASK, IFP, IFA, AUTHOR, BRD.
     pub(crate) sa: [Option<Sockaddr>; 8],
     /// The prefix length of NETMASK, if one was given.
@@ -168,7 +169,12 @@ fn xaddrs(buf: &[u8], bits: i32) -> Result<[Option<SaBytes>; 8], Errno> {
 /// place, and reads it. `Err` carries the errno and the (possibly edited)
 /// buffer, which becomes the echo.
 pub(crate) fn parse(mut buf: Vec<u8>) -> Result<Request, (Errno, Vec<u8>, i32)> {
-    let bits = crate::msg::get_i32(&buf, 12);
+    let header = RouteHeaderBuffer::new_unchecked(&buf[..RT_MSGHDR_LEN]);
+    let bits = header.addrs() as i32;
+    let flags = header.flags();
+    let index = u32::from(header.index());
+    let inits = header.inits();
+    let rmx = header.metrics();
     let located = match xaddrs(&buf, bits) {
         Ok(l) => l,
         Err(e) => return Err((e, buf, 0)),
@@ -207,9 +213,7 @@ pub(crate) fn parse(mut buf: Vec<u8>) -> Result<Request, (Errno, Vec<u8>, i32)> 
             tag = i32::from(AF_INET);
         }
     }
-    let flags = RouteFlags::from_bits(crate::msg::get_i32(&buf, 8) as u32);
     let dst_family = dst_bytes[1];
-    let index = u32::from(u16::from_le_bytes([buf[4], buf[5]]));
     if flags.contains(RouteFlags::IFSCOPE) && dst_family != AF_INET && dst_family != AF_INET6 {
         return Err((Errno::EINVAL, buf, tag));
     }
@@ -228,7 +232,7 @@ pub(crate) fn parse(mut buf: Vec<u8>) -> Result<Request, (Errno, Vec<u8>, i32)> 
         if buf[at + 1] == AF_INET6 && len >= 28 {
             let addr = &buf[at + 8..at + 24];
             let embeds = is_scope_embed(addr) && !is_unicast_based_multicast(addr);
-            let scope_id = crate::msg::get_i32(&buf, at + 24);
+            let scope_id = u32_at(&buf, at + 24);
             if embeds && scope_id == 0 {
                 let zone = u16::from_be_bytes([buf[at + 10], buf[at + 11]]);
                 buf[at + 24..at + 28].copy_from_slice(&u32::from(zone).to_le_bytes());
@@ -254,16 +258,12 @@ pub(crate) fn parse(mut buf: Vec<u8>) -> Result<Request, (Errno, Vec<u8>, i32)> 
         },
         None => None,
     };
-    let mut rmx = [0u32; 14];
-    for (i, word) in rmx.iter_mut().enumerate() {
-        *word = crate::msg::get_i32(&buf, 36 + 4 * i) as u32;
-    }
     Ok(Request {
         rtm_type: buf[3],
         flags,
         addrs: bits,
         scope: (flags.contains(RouteFlags::IFSCOPE) && index != 0).then_some(index),
-        inits: crate::msg::get_i32(&buf, 32) as u32,
+        inits,
         rmx,
         sa,
         mask_len,
@@ -284,7 +284,7 @@ fn read_sockaddr(sa: &[u8]) -> Sockaddr {
         AF_INET6 if sa.len() >= 28 => {
             let mut o = [0u8; 16];
             o.copy_from_slice(&sa[8..24]);
-            let scope_id = crate::msg::get_i32(sa, 24) as u32;
+            let scope_id = u32_at(sa, 24);
             let mut zone = (scope_id != 0).then_some(scope_id);
             if is_scope_embed(&o) {
                 let embedded = u32::from(u16::from_be_bytes([o[2], o[3]]));
@@ -353,6 +353,13 @@ fn is_scope_embed(addr: &[u8]) -> bool {
 /// `IN6_IS_ADDR_UNICAST_BASED_MULTICAST`: multicast with the P flag.
 fn is_unicast_based_multicast(addr: &[u8]) -> bool {
     addr[0] == 0xff && addr[1] & 0x20 != 0
+}
+
+/// A little-endian `u32` at `at` of the kernel's copy (0 past the end).
+fn u32_at(buf: &[u8], at: usize) -> u32 {
+    buf.get(at..at + 4)
+        .and_then(|b| b.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
 }
 
 #[cfg(test)]

@@ -121,7 +121,7 @@ impl SimKernel {
     /// `RTM_LOCK`: only `rmx_locks` changes.
     pub(crate) fn rtm_lock(&mut self, req: &Request) -> Result<(), Errno> {
         let key = self.find_for_request(req)?;
-        let locks = (self.extra(&key).locks & !req.inits) | (req.inits & req.rmx[0]);
+        let locks = (self.extra(&key).locks & !req.inits) | (req.inits & req.rmx.locks);
         if let Some(extra) = self.extras.get_mut(&key) {
             extra.locks = locks;
         }
@@ -386,20 +386,27 @@ fn auto_scope(dst: &Sockaddr) -> Option<u32> {
 fn apply_metrics(req: &Request, route: &mut Route, extra: &mut RouteExtra) {
     let rmx = &req.rmx;
     if req.inits & RTV_MTU != 0 {
-        route.metrics.mtu = rmx[1];
+        route.metrics.mtu = rmx.mtu;
     }
     if req.inits & RTV_HOPCOUNT != 0 {
-        route.metrics.hopcount = rmx[2];
+        route.metrics.hopcount = rmx.hopcount;
     }
     if req.inits & RTV_EXPIRE != 0 {
-        route.expire = (rmx[3] != 0).then_some(i64::from(rmx[3] as i32));
+        route.expire = (rmx.expire != 0).then_some(i64::from(rmx.expire));
     }
+    let pipes = [
+        rmx.recvpipe,
+        rmx.sendpipe,
+        rmx.ssthresh,
+        rmx.rtt,
+        rmx.rttvar,
+    ];
     for (i, bit) in RTV_PIPES.iter().enumerate() {
         if req.inits & bit != 0 {
-            extra.pipes[i] = rmx[4 + i];
+            extra.pipes[i] = pipes[i];
         }
     }
-    extra.locks = (extra.locks & !req.inits) | (req.inits & rmx[0]);
+    extra.locks = (extra.locks & !req.inits) | (req.inits & rmx.locks);
 }
 
 #[cfg(test)]
