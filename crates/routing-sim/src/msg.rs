@@ -43,8 +43,26 @@ pub(crate) fn link(index: u32, if_type: u8, name: &str, lladdr: &[u8]) -> Sockad
 }
 
 /// An interface's own link address (`if_lladdr`, the `RTA_IFP` sockaddr).
+pub(crate) fn link_address(iface: &SimInterface) -> SockaddrDl {
+    SockaddrDl::new(
+        index16(iface.index),
+        iface.if_type,
+        &iface.name,
+        &iface.lladdr,
+    )
+}
+
+/// An interface's link address as a sockaddr.
 pub(crate) fn ifp(iface: &SimInterface) -> Sockaddr {
-    link(iface.index, iface.if_type, &iface.name, &iface.lladdr)
+    Sockaddr::Link(link_address(iface))
+}
+
+/// `sdl_type` of a link gateway: its interface's type, 0 when it is gone.
+pub(crate) fn gateway_if_type(route: &Route, kernel: &SimKernel) -> Option<u8> {
+    match &route.gateway {
+        Gateway::Link { index, .. } => Some(kernel.interface(*index).map_or(0, |i| i.if_type)),
+        _ => None,
+    }
 }
 
 /// A route netmask as the radix tree holds it and `rtm_scrub` emits it:

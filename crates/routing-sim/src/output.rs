@@ -21,12 +21,15 @@
 
 use routing_core::model::{Family, Route, RouteFlags, RouteKey};
 
-use routing_core::wire::pf_route::{RouteHeader, RouteHeaderBuffer, RouteMessage, Sockaddr};
+use routing_core::wire::pf_route::consts::RTAX_NETMASK;
+use routing_core::wire::pf_route::{report_message, RouteExtras, RouteHeader, RouteHeaderBuffer};
 
 use crate::errno::Errno;
 use crate::faults::{Fault, Site};
 use crate::kernel::{RouteExtra, SimKernel};
-use crate::msg::{self, Builder, RT_MSGHDR_LEN};
+#[cfg(test)]
+use crate::msg::Builder;
+use crate::msg::{self, RT_MSGHDR_LEN};
 use crate::request::{self, Request};
 use crate::socket::{Broadcast, SocketId};
 
@@ -223,43 +226,35 @@ impl SimKernel {
             RouteHeader::parse(&RouteHeaderBuffer::new_unchecked(&req.buf[..RT_MSGHDR_LEN]));
         let iface = self.interfaces.get(&route.interface.index);
         let wants_if = req.addrs as u32 & (msg::RTA_IFP | msg::RTA_IFA) != 0;
-        let ifp = iface.filter(|_| wants_if).map(msg::ifp);
         let ifa = iface.filter(|_| wants_if).and_then(|i| {
-            let addr = extra.ifa.or_else(|| {
+            extra.ifa.or_else(|| {
                 i.first_address_like(route.destination.addr())
                     .map(|a| a.addr)
-            })?;
-            Some(Sockaddr::from_ip_zone(addr, Some(i.index)))
+            })
         });
-        let mask = (!route.is_host()).then(|| {
-            msg::route_mask(
-                route.family(),
-                route.destination.len(),
-                route.is_scoped(),
-                req.rtm_type != msg::RTM_GET,
-            )
-        });
-        let slots = [
-            Some(msg::destination(route)),
-            msg::gateway(&route.gateway, self),
-            mask,
-            None,
-            ifp,
+        let extras = RouteExtras {
+            ifp: iface.filter(|_| wants_if).map(msg::link_address),
             ifa,
-            None,
-            None,
-        ];
-        RouteMessage {
-            header: RouteHeader {
-                rtm_type: req.rtm_type,
-                index: msg::index16(route.interface.index),
-                flags: route.flags,
-                rmx: msg::rmx(route, extra),
-                ..request
-            },
-            addrs: msg::addresses(slots, Builder::Msg2),
+            gateway_if_type: msg::gateway_if_type(route, self),
+        };
+        // The codec's report, with the kernel's metrics (locks, pipes), its
+        // index rule and its netmask rule (a scoped ::/0 is forced too).
+        let mut m = report_message(req.rtm_type, route, &extras, &request);
+        m.header.index = msg::index16(route.interface.index);
+        m.header.flags = route.flags;
+        m.header.rmx = msg::rmx(route, extra);
+        if !route.is_host() {
+            m.addrs.set(
+                RTAX_NETMASK,
+                Some(msg::route_mask(
+                    route.family(),
+                    route.destination.len(),
+                    route.is_scoped(),
+                    req.rtm_type != msg::RTM_GET,
+                )),
+            );
         }
-        .to_bytes()
+        m.to_bytes()
     }
 }
 

@@ -16,7 +16,7 @@
 //! - A size probe returns the exact length; a read into a smaller buffer
 //!   fails with `ENOMEM` (callers probe again, as netstat does).
 
-use routing_core::model::{Family, Gateway, RouteFlags};
+use routing_core::model::{Family, RouteFlags};
 use routing_core::wire::pf_route::{dump2_record, RouteExtras, RouteHeader, RouteMessage};
 
 use crate::errno::Errno;
@@ -112,16 +112,10 @@ impl SimKernel {
             // The codec's NET_RT_DUMP2 record, with what only the kernel
             // knows: the link gateway's interface type, the metrics it keeps
             // (locks, pipes), the clone count and the parent's flags.
-            let gateway_if_type = match &route.gateway {
-                Gateway::Link { index, .. } => {
-                    Some(self.interface(*index).map_or(0, |i| i.if_type))
-                }
-                _ => None,
-            };
             let extras = RouteExtras {
                 ifp: None,
                 ifa: extra.ifa,
-                gateway_if_type,
+                gateway_if_type: msg::gateway_if_type(route, self),
             };
             let mut record = dump2_record(route, &extras);
             record.header.index = msg::index16(route.interface.index);
