@@ -22,10 +22,11 @@ pub use routing_core::wire::pf_route::consts::{
 pub use routing_core::wire::pf_route::ifheader::{IFA_MSGHDR_LEN, IF_MSGHDR2_LEN, IF_MSGHDR_LEN};
 pub use routing_core::wire::pf_route::RT_MSGHDR_LEN;
 
+use routing_core::wire::pf_route::consts::RTAX_NETMASK;
 use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6};
 pub(crate) use routing_core::wire::pf_route::roundup32;
 use routing_core::wire::pf_route::{
-    AddressSet, RawSockaddr, RouteHeader, RouteMessage, RtMetrics, Sockaddr, SockaddrDl,
+    route_notification, AddressSet, RawSockaddr, RouteExtras, RtMetrics, Sockaddr, SockaddrDl,
 };
 
 /// Which kernel builder lays the message out.
@@ -35,11 +36,6 @@ pub(crate) enum Builder {
     Msg1,
     /// `rt_msg2`: every sockaddr is padded to 4 bytes.
     Msg2,
-}
-
-/// A `sockaddr_dl` as `dlil` builds it; an index past `u16` is written as 0.
-pub(crate) fn link(index: u32, if_type: u8, name: &str, lladdr: &[u8]) -> Sockaddr {
-    Sockaddr::Link(SockaddrDl::new(index16(index), if_type, name, lladdr))
 }
 
 /// An interface's own link address (`if_lladdr`, the `RTA_IFP` sockaddr).
@@ -133,29 +129,6 @@ fn mask_bytes(family: Family, len: u8) -> Vec<u8> {
         .collect()
 }
 
-/// A route's gateway sockaddr; a link gateway's `sdl_type` is its
-/// interface's type (0 when the interface is gone).
-pub(crate) fn gateway(gateway: &Gateway, kernel: &SimKernel) -> Option<Sockaddr> {
-    match gateway {
-        Gateway::Ip { addr, zone } => Some(Sockaddr::from_ip_zone(*addr, *zone)),
-        Gateway::Link {
-            index,
-            name,
-            lladdr,
-        } => {
-            let if_type = kernel.interface(*index).map_or(0, |i| i.if_type);
-            Some(link(*index, if_type, name.as_deref().unwrap_or(""), lladdr))
-        }
-        Gateway::None => None,
-    }
-}
-
-/// A route's key as emitted: the destination with its scope scrubbed, the
-/// KAME zone kept for IPv6 link-local keys.
-pub(crate) fn destination(route: &Route) -> Sockaddr {
-    Sockaddr::from_ip_zone(route.destination.addr(), route.scope())
-}
-
 /// The `rt_metrics` of a route, `rmx_expire` in wall seconds.
 pub(crate) fn rmx(route: &Route, extra: &RouteExtra) -> RtMetrics {
     let p = extra.pipes;
@@ -176,26 +149,32 @@ pub(crate) fn rmx(route: &Route, extra: &RouteExtra) -> RtMetrics {
     }
 }
 
-/// The sockaddrs of a message in RTAX order. `rt_msg1` leaves the last one
-/// unpadded, and a zero-length last sockaddr then takes no bytes at all
-/// (its `rtm_addrs` bit stays set).
+/// The sockaddrs of a message in RTAX order, laid out by `builder`.
 pub(crate) fn addresses(slots: [Option<Sockaddr>; 8], builder: Builder) -> AddressSet {
     let mut set = AddressSet::new();
-    let last = slots.iter().rposition(Option::is_some);
     for (i, sa) in slots.into_iter().enumerate() {
         set.set(i, sa);
     }
-    if builder == Builder::Msg1 {
-        match last.filter(|i| matches!(set.get(*i), Some(Sockaddr::Empty { .. }))) {
-            // The sockaddrs before it are padded; the bit alone remains.
-            Some(i) => {
-                set.set(i, None);
-                set.set_absent_bits(1 << i);
-            }
-            None => set = set.unpadded(),
-        }
+    match builder {
+        Builder::Msg1 => msg1_layout(set),
+        Builder::Msg2 => set,
     }
-    set
+}
+
+/// `rt_msg1` leaves the last sockaddr unpadded, and a zero-length last
+/// sockaddr then takes no bytes at all (its `rtm_addrs` bit stays set).
+fn msg1_layout(mut set: AddressSet) -> AddressSet {
+    let last = set.iter().last().map(|(i, sa)| (i, sa.sa_len()));
+    match last {
+        // The sockaddrs before it are padded; the bit alone remains.
+        Some((i, 0)) => {
+            set.set(i, None);
+            set.set_absent_bits(set.absent_bits() | 1 << i);
+            set.set_last_pad(None);
+            set
+        }
+        _ => set.unpadded(),
+    }
 }
 
 /// `rtm_index`: an interface index, 0 past `u16`.
@@ -206,7 +185,16 @@ pub(crate) fn index16(index: u32) -> u16 {
 /// `rt_newaddrmsg`'s route message (`RTM_ADD`/`RTM_DELETE`): DST, GATEWAY
 /// and NETMASK (not for host routes), `rtm_index` the address's interface,
 /// the route's flags, no `RTF_DONE`, metrics zero; built by `rt_msg1`.
+/// The codec's `route_notification`, with the kernel's index, zero
+/// metrics and its netmask rule.
 pub(crate) fn route_msg1(rtm_type: u8, route: &Route, index: u32, kernel: &SimKernel) -> Vec<u8> {
+    let extras = RouteExtras {
+        gateway_if_type: gateway_if_type(route, kernel),
+        ..RouteExtras::default()
+    };
+    let mut m = route_notification(rtm_type, route, &extras);
+    m.header.index = index16(index);
+    m.header.rmx = RtMetrics::default();
     let mask = (!route.is_host()).then(|| {
         route_mask(
             route.family(),
@@ -215,26 +203,9 @@ pub(crate) fn route_msg1(rtm_type: u8, route: &Route, index: u32, kernel: &SimKe
             true,
         )
     });
-    let slots = [
-        Some(destination(route)),
-        gateway(&route.gateway, kernel),
-        mask,
-        None,
-        None,
-        None,
-        None,
-        None,
-    ];
-    RouteMessage {
-        header: RouteHeader {
-            rtm_type,
-            index: index16(index),
-            flags: route.flags,
-            ..RouteHeader::default()
-        },
-        addrs: addresses(slots, Builder::Msg1),
-    }
-    .to_bytes()
+    m.addrs.set(RTAX_NETMASK, mask);
+    m.addrs = msg1_layout(m.addrs);
+    m.to_bytes()
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! ones included) and the kernel's sockaddr rules as bytes.
 
 use routing_core::model::Family;
-use routing_core::wire::pf_route::Sockaddr;
+use routing_core::wire::pf_route::{Sockaddr, SockaddrDl};
 
-use super::{ifa_mask, link, roundup32, route_mask, Builder, RTM_VERSION, RT_MSGHDR_LEN};
+use super::{ifa_mask, index16, roundup32, route_mask, Builder, RTM_VERSION, RT_MSGHDR_LEN};
 
 /// Appends sockaddrs (in RTAX order, `None` for absent) after `header`,
 /// sets `msglen` (offset 0) and returns the `rtm_addrs` bits.
@@ -62,7 +62,7 @@ pub(crate) fn sa_in6(addr: std::net::Ipv6Addr, zone: Option<u32>) -> Vec<u8> {
 /// A `sockaddr_dl` as `dlil` builds it (at least 20 bytes, rounded up to
 /// 4); an index past `u16` is written as 0.
 pub(crate) fn sa_dl(index: u32, if_type: u8, name: &str, lladdr: &[u8]) -> Vec<u8> {
-    link(index, if_type, name, lladdr).to_bytes()
+    Sockaddr::Link(SockaddrDl::new(index16(index), if_type, name, lladdr)).to_bytes()
 }
 
 /// [`route_mask`] as bytes, empty for the zero-length mask.
