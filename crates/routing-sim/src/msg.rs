@@ -26,7 +26,8 @@ use routing_core::wire::pf_route::consts::RTAX_NETMASK;
 use routing_core::wire::pf_route::consts::{AF_INET, AF_INET6};
 pub(crate) use routing_core::wire::pf_route::roundup32;
 use routing_core::wire::pf_route::{
-    route_notification, AddressSet, RawSockaddr, RouteExtras, RtMetrics, Sockaddr, SockaddrDl,
+    kernel_netmask, route_notification, AddressSet, RawSockaddr, RouteExtras, RtMetrics, Sockaddr,
+    SockaddrDl,
 };
 
 /// Which kernel builder lays the message out.
@@ -70,22 +71,15 @@ pub(crate) fn gateway_if_type(route: &Route, kernel: &SimKernel) -> Option<u8> {
 ///
 /// [`kernel_netmask`]: routing_core::wire::pf_route::kernel_netmask
 pub(crate) fn route_mask(family: Family, len: u8, scoped: bool, force28: bool) -> Sockaddr {
-    let skip = if family == Family::V4 { 4 } else { 8 };
-    let mask = mask_bytes(family, len);
-    let significant = mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1);
-    let rewritten = significant > 0 || scoped;
-    let mut sa = [0u8; 28];
-    let sa_len = if family == Family::V6 && force28 && rewritten {
+    if family == Family::V6 && force28 && scoped && len == 0 {
+        // The scope made the all-zero mask one rtm_scrub rewrites, so it is
+        // forced like any other; the codec leaves every /0 mask empty.
+        let mut sa = [0u8; 28];
         sa[1..8].fill(0xff);
-        28
-    } else if significant == 0 {
-        return Sockaddr::EMPTY;
-    } else {
-        sa[1..skip].fill(0xff);
-        skip + significant
-    };
-    sa[skip..skip + significant].copy_from_slice(&mask[..significant]);
-    raw(&sa[..sa_len])
+        return raw(&sa);
+    }
+    // The codec's rule: forced to 28 for every type but RTM_GET/RTM_GET2.
+    kernel_netmask(family, len, if force28 { RTM_ADD } else { RTM_GET })
 }
 
 /// An interface address's netmask (`ia_sockmask` / `ia_prefixmask`):
