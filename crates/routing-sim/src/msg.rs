@@ -85,42 +85,25 @@ pub(crate) fn route_mask(family: Family, len: u8, scoped: bool, force28: bool) -
 /// An interface address's netmask (`ia_sockmask` / `ia_prefixmask`):
 /// the family byte is the family, IPv4 trimmed, IPv6 forced to 28 (§4.3).
 pub(crate) fn ifa_mask(family: Family, len: u8) -> Sockaddr {
-    let mask = mask_bytes(family, len);
-    let mut sa = [0u8; 28];
-    let sa_len = match family {
-        Family::V4 => {
-            sa[1] = AF_INET;
-            4 + mask.iter().rposition(|b| *b != 0).map_or(0, |p| p + 1)
-        }
-        Family::V6 => {
-            sa[1] = AF_INET6;
-            28
-        }
+    // The radix form (IPv6 forced to 28), with the family written back over
+    // the 0xff filler and an all-zero mask kept at its full header length.
+    let (af, skip, forced) = match family {
+        Family::V4 => (AF_INET, 4, RTM_GET),
+        Family::V6 => (AF_INET6, 8, RTM_ADD),
     };
-    let skip = if family == Family::V4 { 4 } else { 8 };
-    let copied = (sa_len - skip).min(mask.len());
-    sa[skip..skip + copied].copy_from_slice(&mask[..copied]);
-    raw(&sa[..sa_len])
+    let mut sa = match kernel_netmask(family, len, forced) {
+        Sockaddr::Raw(r) => r.as_bytes().to_vec(),
+        _ if family == Family::V6 => vec![0; 28],
+        _ => vec![0; 4],
+    };
+    sa[1] = af;
+    sa[2..skip].fill(0);
+    raw(&sa)
 }
 
 /// A kernel-built sockaddr of a special form (never empty here).
 fn raw(bytes: &[u8]) -> Sockaddr {
     RawSockaddr::new(bytes).map_or(Sockaddr::EMPTY, Sockaddr::Raw)
-}
-
-/// The mask bytes of a prefix length (4 or 16 bytes).
-fn mask_bytes(family: Family, len: u8) -> Vec<u8> {
-    let width = if family == Family::V4 { 4 } else { 16 };
-    (0..width)
-        .map(|i| {
-            let bits = i32::from(len) - 8 * i;
-            match bits {
-                b if b >= 8 => 0xff,
-                b if b <= 0 => 0,
-                b => 0xffu8 << (8 - b),
-            }
-        })
-        .collect()
 }
 
 /// The `rt_metrics` of a route, `rmx_expire` in wall seconds.
