@@ -7,7 +7,12 @@
 //! radix tree (family byte 0xff, trimmed), the scope is scrubbed from
 //! destinations, IPv6 link-local addresses carry the KAME-embedded zone,
 //! and an IPv6 netmask's `sa_len` is forced to 28 in every message type but
-//! `RTM_GET`/`RTM_GET2`. Tests decode the output with the workspace codec.
+//! `RTM_GET`/`RTM_GET2`. The bytes are written by the workspace codec
+//! (`routing_core::wire::pf_route`): messages are its reprs, started from
+//! its kernel-side builders where they agree, and this module keeps only
+//! where the sim's kernel differs (the forced scoped `::/0` mask, interface
+//! address masks, metrics with locks and pipes, `rt_msg1`'s empty last
+//! sockaddr).
 
 use routing_core::model::{Family, Gateway, Route};
 
