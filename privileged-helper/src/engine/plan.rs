@@ -239,20 +239,27 @@ mod tests {
         );
     }
 
+    /// The IPv4 pin advanced mode wants on one physical default.
+    fn pin_on(index: u32, name: &str, gw: &str) -> BTreeSet<RouteSpec> {
+        desired(
+            Mode::Advanced,
+            &both(Some(physical(index, name, gw)), None),
+            &Registry::new(),
+        )
+    }
+
+    /// The steps from holding `old` (installed by us) to wanting `new`.
+    fn repin(old: BTreeSet<RouteSpec>, new: BTreeSet<RouteSpec>) -> Vec<String> {
+        names(&plan(&new, &held(&old, Origin::Installed)))
+    }
+
     #[test]
     fn a_new_gateway_on_the_same_interface_replaces_the_pin_in_place() {
-        let old = desired(
-            Mode::Advanced,
-            &both(Some(physical(4, "en0", "198.51.100.1")), None),
-            &Registry::new(),
-        );
-        let new = desired(
-            Mode::Advanced,
-            &both(Some(physical(4, "en0", "198.51.100.254")), None),
-            &Registry::new(),
-        );
         assert_eq!(
-            names(&plan(&new, &held(&old, Origin::Installed))),
+            repin(
+                pin_on(4, "en0", "198.51.100.1"),
+                pin_on(4, "en0", "198.51.100.254")
+            ),
             [
                 "remove 0.0.0.0/0 via 198.51.100.1 on en0 (scoped)",
                 "add 0.0.0.0/0 via 198.51.100.254 on en0 (scoped)"
@@ -262,18 +269,11 @@ mod tests {
 
     #[test]
     fn moving_to_another_interface_is_make_before_break() {
-        let old = desired(
-            Mode::Advanced,
-            &both(Some(physical(4, "en0", "198.51.100.1")), None),
-            &Registry::new(),
-        );
-        let new = desired(
-            Mode::Advanced,
-            &both(Some(physical(7, "en7", "203.0.113.1")), None),
-            &Registry::new(),
-        );
         assert_eq!(
-            names(&plan(&new, &held(&old, Origin::Installed))),
+            repin(
+                pin_on(4, "en0", "198.51.100.1"),
+                pin_on(7, "en7", "203.0.113.1")
+            ),
             [
                 "add 0.0.0.0/0 via 203.0.113.1 on en7 (scoped)",
                 "remove 0.0.0.0/0 via 198.51.100.1 on en0 (scoped)"
@@ -283,12 +283,10 @@ mod tests {
 
     #[test]
     fn reused_os_routes_are_forgotten_never_removed() {
-        let old = desired(
-            Mode::Advanced,
-            &both(Some(physical(4, "en0", "198.51.100.1")), None),
-            &Registry::new(),
+        let steps = plan(
+            &BTreeSet::new(),
+            &held(&pin_on(4, "en0", "198.51.100.1"), Origin::Reused),
         );
-        let steps = plan(&BTreeSet::new(), &held(&old, Origin::Reused));
         assert_eq!(
             names(&steps),
             ["forget 0.0.0.0/0 via 198.51.100.1 on en0 (scoped)"]
