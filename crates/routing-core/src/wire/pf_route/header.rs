@@ -152,33 +152,7 @@ impl<T: AsRef<[u8]>> RouteHeaderBuffer<T> {
     /// [`Error::ShorterThanHeader`] for `msglen < 92`, and
     /// [`Error::Truncated`] for `msglen` past the end.
     pub fn check_len(&self) -> Result<(), Error> {
-        let have = self.buffer.as_ref().len();
-        if have < RT_MSGHDR_LEN {
-            return Err(Error::Truncated {
-                what: "rt_msghdr",
-                offset: 0,
-                need: RT_MSGHDR_LEN,
-                have,
-            });
-        }
-        let msglen = usize::from(self.msglen());
-        if msglen < RT_MSGHDR_LEN {
-            return Err(Error::ShorterThanHeader {
-                what: "rt_msghdr",
-                offset: 0,
-                need: RT_MSGHDR_LEN,
-                have: msglen,
-            });
-        }
-        if msglen > have {
-            return Err(Error::Truncated {
-                what: "message",
-                offset: 0,
-                need: msglen,
-                have,
-            });
-        }
-        Ok(())
+        check_frame(self.buffer.as_ref(), "rt_msghdr", RT_MSGHDR_LEN)
     }
 
     /// The wrapped bytes.
@@ -497,6 +471,40 @@ impl Route2Header {
         b.set_inits(self.inits);
         b.set_metrics(&self.rmx);
     }
+}
+
+/// Checks that `b` holds a whole fixed header of `header_len` bytes and
+/// that its `msglen` covers the header and fits in `b`: the framing rule
+/// every message kind shares.
+pub(crate) fn check_frame(b: &[u8], what: &'static str, header_len: usize) -> Result<(), Error> {
+    let have = b.len();
+    if have < header_len {
+        return Err(Error::Truncated {
+            what,
+            offset: 0,
+            need: header_len,
+            have,
+        });
+    }
+    // `header_len` is at least the 2-byte msglen.
+    let msglen = usize::from(u16::from_le_bytes([b[0], b[1]]));
+    if msglen < header_len {
+        return Err(Error::ShorterThanHeader {
+            what,
+            offset: 0,
+            need: header_len,
+            have: msglen,
+        });
+    }
+    if msglen > have {
+        return Err(Error::Truncated {
+            what: "message",
+            offset: 0,
+            need: msglen,
+            have,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -80,33 +80,7 @@ impl<T: AsRef<[u8]>> IfHeaderBuffer<T> {
     /// # Errors
     /// [`Error::Truncated`] or [`Error::ShorterThanHeader`].
     pub fn check_len(&self, what: &'static str, header_len: usize) -> Result<(), Error> {
-        let have = self.buffer.as_ref().len();
-        if have < header_len {
-            return Err(Error::Truncated {
-                what,
-                offset: 0,
-                need: header_len,
-                have,
-            });
-        }
-        let msglen = usize::from(self.msglen());
-        if msglen < header_len {
-            return Err(Error::ShorterThanHeader {
-                what,
-                offset: 0,
-                need: header_len,
-                have: msglen,
-            });
-        }
-        if msglen > have {
-            return Err(Error::Truncated {
-                what: "message",
-                offset: 0,
-                need: msglen,
-                have,
-            });
-        }
-        Ok(())
+        super::header::check_frame(self.buffer.as_ref(), what, header_len)
     }
 
     /// The wrapped bytes.
