@@ -8,3 +8,4 @@
 pub mod engine;
 pub mod journal;
 pub mod manager;
+pub mod service;
