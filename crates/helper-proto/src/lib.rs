@@ -22,6 +22,7 @@
 //! [`ErrorCode::BadRequest`]); anything else bumps the major, and peers
 //! of different majors refuse each other by name and version.
 
+pub mod convert;
 pub mod error;
 pub mod event;
 pub mod message;

@@ -189,6 +189,10 @@ mod tests {
         assert_eq!(e.code, ErrorCode::MalformedFrame);
         let e = decode_client(br#"{"type":"request","id":1,"request":{"op":"nope"}}"#).unwrap_err();
         assert_eq!(e.code, ErrorCode::BadRequest);
-        assert!(e.message.contains("unknown variant `nope`"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown variant `nope`"),
+            "{}",
+            e.message
+        );
     }
 }

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::Topic;
 use crate::types::{
-    BoundSocket, Bundle, Diagnostics, ExclusionPage, FlushReport, LookupAnswer, Mode, PerFamily,
-    ProbeAnswer, RouteFilter, RoutePage, SimAction, SimEvent, SocketProtocol, Status, BindTarget,
+    BindTarget, BoundSocket, Bundle, Diagnostics, ExclusionPage, FlushReport, LookupAnswer, Mode,
+    PerFamily, ProbeAnswer, RouteFilter, RoutePage, SimAction, SimEvent, SocketProtocol, Status,
 };
 
 /// What a client may do, from the policy.

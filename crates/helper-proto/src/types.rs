@@ -81,9 +81,9 @@ pub struct Status {
     pub families: PerFamily<FamilyStatus>,
     /// How many prefixes are excluded (legacy mode's registrations).
     pub exclusions: usize,
-    /// The routes we hold other than host exclusions (the pins).
+    /// The default routes we hold (the pins); exclusion routes are only counted.
     pub held: Vec<HeldStatus>,
-    /// How many host exclusion routes we hold.
+    /// How many exclusion routes (legacy mode) we hold.
     pub held_exclusion_routes: usize,
     /// Recent decisions, newest last.
     pub timeline: Vec<TimelineEntry>,

@@ -10,60 +10,12 @@
 //! never deleted; when no longer wanted they are only forgotten.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt;
 
 use routing_core::model::{Family, PhysicalDefault, RouteKey, RouteSpec};
 
 use super::exclusions::Registry;
 
-/// The two ways of keeping VPN traffic physical.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Mode {
-    /// One scoped default per family, and bound sockets.
-    #[default]
-    Advanced,
-    /// A host route per registered peer via the physical gateway.
-    Legacy,
-}
-
-impl fmt::Display for Mode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Mode::Advanced => "advanced",
-            Mode::Legacy => "legacy",
-        })
-    }
-}
-
-/// One value per address family.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PerFamily<T> {
-    /// IPv4's.
-    pub v4: T,
-    /// IPv6's.
-    pub v6: T,
-}
-
-impl<T> PerFamily<T> {
-    /// The value of a family.
-    pub fn get(&self, family: Family) -> &T {
-        match family {
-            Family::V4 => &self.v4,
-            Family::V6 => &self.v6,
-        }
-    }
-
-    /// The value of a family, mutably.
-    pub fn get_mut(&mut self, family: Family) -> &mut T {
-        match family {
-            Family::V4 => &mut self.v4,
-            Family::V6 => &mut self.v6,
-        }
-    }
-}
+pub use helper_proto::{Mode, PerFamily};
 
 /// How a route we hold came to be in the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

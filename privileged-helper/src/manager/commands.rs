@@ -183,8 +183,14 @@ impl<B: RouteBackend> RouteManager<B> {
             held: self
                 .held
                 .iter()
+                .filter(|(s, _)| s.destination.len() == 0)
                 .map(|(s, o)| held_status(s, *o == Origin::Reused))
                 .collect(),
+            held_exclusion_routes: self
+                .held
+                .keys()
+                .filter(|s| s.destination.len() != 0)
+                .count(),
             timeline: self.history.timeline(),
             repins_last_10_min: self.history.repins_recent(),
             warnings: family_warnings(&self.families),

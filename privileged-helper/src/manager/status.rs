@@ -4,107 +4,16 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use routing_core::model::{Family, InterfaceKind, RouteSpec};
-use serde::Serialize;
+pub use helper_proto::{Egress, FamilyStatus, HeldStatus, PinState, Status, TimelineEntry};
+use routing_core::model::{Family, RouteSpec};
 
-use crate::engine::plan::{Mode, PerFamily};
+use crate::engine::plan::PerFamily;
 
 /// How many timeline entries are kept.
 pub const TIMELINE_LEN: usize = 100;
 
 /// The window "re-pinned N times" counts over.
 pub const REPIN_WINDOW: Duration = Duration::from_secs(600);
-
-/// Everything status shows.
-#[derive(Debug, Clone, Serialize)]
-pub struct Status {
-    /// The backend: `macos`, `sim`, `linux`.
-    pub backend: String,
-    /// The mode in force.
-    pub mode: Mode,
-    /// Whether the mode is forced, and by what; or the error in the
-    /// override variable.
-    pub mode_note: Option<String>,
-    /// Whether the user may switch the mode.
-    pub mode_switchable: bool,
-    /// Per family: where traffic leaves and the state of its pin.
-    pub families: PerFamily<FamilyStatus>,
-    /// How many prefixes are excluded (legacy mode's registrations).
-    pub exclusions: usize,
-    /// Routes we hold.
-    pub held: Vec<HeldStatus>,
-    /// Recent decisions, newest last.
-    pub timeline: Vec<TimelineEntry>,
-    /// How many times a pin moved in the last ten minutes.
-    pub repins_last_10_min: usize,
-    /// Things the user should know (the families disagree, one is missing).
-    pub warnings: Vec<String>,
-}
-
-/// One family's egress.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct FamilyStatus {
-    /// The physical egress, if there is one.
-    pub egress: Option<Egress>,
-    /// The state of this family's pin (advanced mode).
-    pub pin: PinState,
-    /// Why this egress was chosen, or why there is none.
-    pub reason: String,
-    /// Since when (seconds since the epoch) this egress has held.
-    pub since: Option<u64>,
-}
-
-/// A physical egress.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Egress {
-    /// Interface index.
-    pub index: u32,
-    /// Interface name.
-    pub interface: String,
-    /// Wi-Fi, Ethernet, …
-    pub kind: InterfaceKind,
-    /// The gateway, as text (`198.51.100.1`, `fe80::1%en0`, `link`).
-    pub gateway: String,
-    /// The interface's addresses of this family.
-    pub local_addresses: Vec<String>,
-}
-
-/// The state of a family's scoped default.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", content = "detail", rename_all = "snake_case")]
-pub enum PinState {
-    /// No pin: legacy mode, or no physical default.
-    #[default]
-    None,
-    /// Our scoped default is in place and verified.
-    Pinned,
-    /// macOS's own scoped default is in place and we use it.
-    Reused,
-    /// The pin does not match the table (repair pending).
-    Stale(String),
-    /// The pin could not be installed.
-    Failed(String),
-}
-
-/// A route we hold, for status.
-#[derive(Debug, Clone, Serialize)]
-pub struct HeldStatus {
-    /// The route.
-    pub route: String,
-    /// Whether it is the OS's, reused.
-    pub reused: bool,
-}
-
-/// One decision in the timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TimelineEntry {
-    /// When (seconds since the epoch).
-    pub at: u64,
-    /// What happened to make the engine look (a named reason).
-    pub trigger: String,
-    /// What it did about it.
-    pub outcome: String,
-}
 
 /// Seconds since the epoch, now.
 pub fn unix_now() -> u64 {
@@ -193,6 +102,7 @@ pub fn held_status(spec: &RouteSpec, reused: bool) -> HeldStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use routing_core::model::InterfaceKind;
 
     fn egress(index: u32, name: &str) -> Option<Egress> {
         Some(Egress {

@@ -71,23 +71,28 @@ pub fn render_row(route: &Route, ifname: &dyn Fn(u32) -> Option<String>, now: i6
     } else {
         route.interface.name.clone()
     };
-    let expire = match route.expire {
-        None => String::new(),
-        Some(at) if at - now > 0 => (at - now).to_string(),
-        Some(_) => "!".to_string(),
-    };
     format!(
         "{:<w$} {:<w$} {:<10.10} {:>14.14} {:>6}",
         destination_text(route, ifname),
         gateway_text(&route.gateway, ifname),
         route.flags.netstat_letters(),
         netif,
-        expire
+        expire_text(route, now)
     )
 }
 
-/// Whether netstat hides this route without `-a`.
-fn is_hidden_clone(route: &Route) -> bool {
+/// The Expire column: seconds left, `!` once past, empty if the route
+/// does not expire.
+pub fn expire_text(route: &Route, now: i64) -> String {
+    match route.expire {
+        None => String::new(),
+        Some(at) if at - now > 0 => (at - now).to_string(),
+        Some(_) => "!".to_string(),
+    }
+}
+
+/// Whether netstat hides this route without `-a` (a clone of a cloning route).
+pub fn is_hidden_clone(route: &Route) -> bool {
     route.flags.contains(RouteFlags::WASCLONED)
         && route.parent_flags.contains(RouteFlags::PRCLONING)
 }
