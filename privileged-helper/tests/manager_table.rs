@@ -116,6 +116,7 @@ impl RouteBackend for TableBackend {
         _: Family,
         _: SocketKind,
         _: u32,
+        _: u16,
     ) -> routing_backend::Result<std::os::fd::OwnedFd> {
         Err(Error::new(
             Op::Socket,

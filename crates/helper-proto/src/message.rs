@@ -9,6 +9,8 @@ use crate::version::{Hello, Welcome};
 use crate::MAX_FRAME;
 
 /// A frame from a client.
+// Messages live one at a time, briefly: boxing the large variant buys nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
@@ -24,6 +26,7 @@ pub enum ClientMessage {
 }
 
 /// A reply's outcome.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -52,6 +55,7 @@ impl From<Outcome> for Result<Response, ErrorBody> {
 }
 
 /// A frame from the helper.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {

@@ -102,7 +102,13 @@ pub trait RouteBackend: Send {
     ///
     /// # Errors
     /// [`ErrorKind::NoSuchInterface`] for an unknown index.
-    fn bound_socket(&mut self, family: Family, kind: SocketKind, ifindex: u32) -> Result<OwnedFd>;
+    fn bound_socket(
+        &mut self,
+        family: Family,
+        kind: SocketKind,
+        ifindex: u32,
+        local_port: u16,
+    ) -> Result<OwnedFd>;
 
     /// Whether a route in the table carries our tag.
     fn is_ours(&self, route: &Route) -> bool;

@@ -112,15 +112,21 @@ impl Platform for SimPlatform {
             .map_or_else(|| InterfaceKind::guess_from_macos_name(name), |i| i.kind)
     }
 
-    fn bound_socket(&self, family: Family, kind: SocketKind, ifindex: u32) -> io::Result<OwnedFd> {
+    fn bound_socket(
+        &self,
+        family: Family,
+        kind: SocketKind,
+        ifindex: u32,
+        local_port: u16,
+    ) -> io::Result<OwnedFd> {
         if self.shared.kernel().interface(ifindex).is_none() {
             return Err(io::Error::from_raw_os_error(libc_enxio()));
         }
         // A real socket on loopback, so a client can hold and pass it; its
         // binding lives in the sim, keyed by its port.
         let local = match family {
-            Family::V4 => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
-            Family::V6 => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), 0),
+            Family::V4 => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), local_port),
+            Family::V6 => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), local_port),
         };
         let (fd, port): (OwnedFd, u16) = match kind {
             SocketKind::Udp => {

@@ -72,6 +72,7 @@ impl RouteBackend for UnsupportedBackend {
         _family: Family,
         _kind: SocketKind,
         _ifindex: u32,
+        _local_port: u16,
     ) -> Result<OwnedFd> {
         Err(self.refuse(Op::Socket))
     }
@@ -97,7 +98,7 @@ mod tests {
         assert!(backend.take_events().is_none());
         assert_eq!(
             backend
-                .bound_socket(Family::V4, SocketKind::Udp, 1)
+                .bound_socket(Family::V4, SocketKind::Udp, 1, 0)
                 .expect_err("no")
                 .kind(),
             ErrorKind::Unsupported

@@ -6,7 +6,10 @@ use tokio::sync::mpsc;
 
 use super::reconcile::Progress;
 use super::status::{family_warnings, held_status, Status};
-use super::{validate_exclusion, BindTarget, Command, CommandError, ModeOverride, RouteManager};
+use super::{
+    validate_exclusion, BindTarget, Command, CommandError, ManagerDiagnostics, ModeOverride,
+    RouteManager,
+};
 use crate::engine::exclusions::{Registered, Unregistered};
 use crate::engine::plan::{Mode, Origin, Step};
 
@@ -31,15 +34,37 @@ impl<B: RouteBackend> RouteManager<B> {
             Command::BindTarget(family, zone, reply) => {
                 let _ = reply.send(self.bind_target(family, zone));
             }
-            Command::BoundSocket(family, kind, reply) => {
+            Command::BoundSocket(family, kind, port, reply) => {
                 let result = match self.bind_target(family, None) {
                     None => Err(CommandError::NoEgress(family)),
                     Some(target) => self
                         .backend
-                        .bound_socket(family, kind, target.index)
+                        .bound_socket(family, kind, target.index, port)
+                        .map(|fd| (fd, target))
                         .map_err(|e| CommandError::Backend(e.to_string())),
                 };
                 let _ = reply.send(result);
+            }
+            Command::TaggedRoutes(reply) => {
+                let result = match self.backend.routes().await {
+                    Ok(table) => Ok(table
+                        .iter()
+                        .map(|r| (r.clone(), self.backend.is_ours(r)))
+                        .collect()),
+                    Err(e) => Err(CommandError::Backend(e.to_string())),
+                };
+                let _ = reply.send(result);
+            }
+            Command::Flush(dry_run, reply) => {
+                let _ = reply.send(self.flush_stray(dry_run).await);
+            }
+            Command::Diagnostics(reply) => {
+                let _ = reply.send(ManagerDiagnostics {
+                    journal: std::fs::read_to_string(self.journal.path()).ok(),
+                    kernel_events: self.announce.kernel_log(),
+                    interfaces: self.interfaces.clone(),
+                    vpn_interfaces: self.config.vpn_interfaces.clone(),
+                });
             }
             Command::Routes(reply) => {
                 let _ = reply.send(
@@ -85,19 +110,57 @@ impl<B: RouteBackend> RouteManager<B> {
         }
         let old = self.mode;
         self.mode = mode;
+        self.announce.switching(mode);
         self.reconcile(&format!("switched from {old} to {mode}"), progress.as_ref())
             .await;
+        self.announce.switched();
         Ok(())
+    }
+
+    /// Routes with our tag that we do not hold: deleted, or with
+    /// `dry_run` only listed.
+    pub(super) async fn flush_stray(
+        &mut self,
+        dry_run: bool,
+    ) -> Result<Vec<RouteSpec>, CommandError> {
+        let table = self
+            .backend
+            .routes()
+            .await
+            .map_err(|e| CommandError::Backend(e.to_string()))?;
+        let stray: Vec<RouteSpec> = table
+            .iter()
+            .filter(|r| self.backend.is_ours(r))
+            .filter(|r| !self.held.keys().any(|spec| spec.matches(r)))
+            .map(super::lifecycle::spec_of)
+            .collect();
+        if dry_run {
+            return Ok(stray);
+        }
+        let mut removed = Vec::with_capacity(stray.len());
+        for spec in stray {
+            match self.backend.delete_route(&spec).await {
+                Ok(()) => removed.push(spec),
+                Err(e) if e.kind() == routing_backend::ErrorKind::NotFound => {}
+                Err(e) => return Err(CommandError::Backend(e.to_string())),
+            }
+        }
+        self.history.record(
+            "flush requested",
+            format!("removed {} residual route(s)", removed.len()),
+        );
+        Ok(removed)
     }
 
     pub(super) async fn add_exclusion(
         &mut self,
         prefix: IpPrefix,
         owner: &str,
-    ) -> Result<(), CommandError> {
+    ) -> Result<Registered, CommandError> {
         validate_exclusion(&prefix, &self.interfaces, &self.config.vpn_interfaces)
             .map_err(CommandError::Refused)?;
-        if self.registry.register(prefix, owner) == Registered::First && self.mode == Mode::Legacy {
+        let registered = self.registry.register(prefix, owner);
+        if registered == Registered::First && self.mode == Mode::Legacy {
             // One new route: no need to re-read the whole table.
             if let Some(physical) = self.physical.get(prefix.family()).clone() {
                 let outcome = self
@@ -113,15 +176,16 @@ impl<B: RouteBackend> RouteManager<B> {
             }
         }
         self.mark_dirty();
-        Ok(())
+        Ok(registered)
     }
 
     pub(super) async fn remove_exclusion(
         &mut self,
         prefix: IpPrefix,
         owner: &str,
-    ) -> Result<(), CommandError> {
-        if self.registry.unregister(&prefix, owner) == Unregistered::Last {
+    ) -> Result<Unregistered, CommandError> {
+        let unregistered = self.registry.unregister(&prefix, owner);
+        if unregistered == Unregistered::Last {
             let held: Vec<(RouteSpec, Origin)> = self
                 .held
                 .iter()
@@ -140,8 +204,10 @@ impl<B: RouteBackend> RouteManager<B> {
                 .collect();
             self.execute(steps, None).await;
         }
-        self.mark_dirty();
-        Ok(())
+        if unregistered != Unregistered::NotRegistered {
+            self.mark_dirty();
+        }
+        Ok(unregistered)
     }
 
     pub(super) fn bind_target(&self, family: Family, zone: Option<u32>) -> Option<BindTarget> {

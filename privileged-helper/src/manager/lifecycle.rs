@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
+use super::announce::Announcer;
 use super::status::History;
 use super::{Command, ManagerConfig, ModeOverride, RouteManager};
 use crate::engine::exclusions::Registry;
@@ -23,6 +24,7 @@ const JOURNAL_DELAY: Duration = Duration::from_millis(200);
 impl<B: RouteBackend> RouteManager<B> {
     pub(super) fn new(backend: B, config: ManagerConfig) -> RouteManager<B> {
         let journal = JournalFile::in_dir(&config.state_dir);
+        let announce = Announcer::new();
         RouteManager {
             backend,
             burst: BurstGuard::new(config.quiet, config.max_delay),
@@ -35,7 +37,8 @@ impl<B: RouteBackend> RouteManager<B> {
             families: PerFamily::default(),
             lost_at: PerFamily::default(),
             epoch: Instant::now(),
-            history: History::default(),
+            history: History::announcing(announce.sender()),
+            announce,
             journal,
             journal_due: None,
         }
@@ -128,6 +131,7 @@ impl<B: RouteBackend> RouteManager<B> {
                 Some(event) = recv(&mut events) => self.on_event(&event),
                 () = sleep_until(deadline) => self.on_deadline().await,
             }
+            self.after_turn();
         }
         self.shutdown().await;
     }
@@ -142,10 +146,19 @@ impl<B: RouteBackend> RouteManager<B> {
             .flatten()
             .map(|t| t + self.config.loss_grace)
             .min();
-        [burst, grace].into_iter().flatten().min()
+        let routes = self.announce.routes_deadline();
+        [burst, grace, routes].into_iter().flatten().min()
+    }
+
+    /// After each turn of the loop: tell subscribers what changed.
+    fn after_turn(&mut self) {
+        let status = self.status();
+        self.announce.status(status);
+        self.announce.routes_if_due();
     }
 
     pub(super) fn on_event(&mut self, event: &BackendEvent) {
+        self.announce.kernel(event, super::status::unix_now());
         let interesting = |index: u32| {
             self.interfaces
                 .iter()
@@ -219,12 +232,13 @@ impl<B: RouteBackend> RouteManager<B> {
         }
         self.held.clear();
         self.persist();
+        self.announce.stopping();
         info!(removed = mine.len(), "route manager stopped");
     }
 }
 
 /// A residual route from the table, as a spec to delete.
-fn spec_of(route: &routing_core::model::Route) -> RouteSpec {
+pub(super) fn spec_of(route: &routing_core::model::Route) -> RouteSpec {
     RouteSpec {
         destination: route.destination,
         gateway: SpecGateway::from(&route.gateway),

@@ -12,6 +12,7 @@
 //! [`ManagerConfig::loss_grace`] before it is torn down; a new one is
 //! pinned at once.
 
+mod announce;
 mod commands;
 mod config;
 mod lifecycle;
@@ -22,16 +23,17 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::os::fd::OwnedFd;
 
+use helper_proto::Event;
 use routing_backend::{RouteBackend, SocketKind};
 use routing_core::model::{Family, Interface, IpPrefix, Route, RouteSpec, RouteTable};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 use tokio::time::Instant;
 
 pub use config::{ManagerConfig, ModeOverride, LEGACY_ENV};
 pub use reconcile::Progress;
 pub use status::{Egress, FamilyStatus, HeldStatus, PinState, Status, TimelineEntry};
 
-use crate::engine::exclusions::{self, Refusal, Registry};
+use crate::engine::exclusions::{self, Refusal, Registered, Registry, Unregistered};
 use crate::engine::plan::{Mode, Origin, PerFamily};
 use crate::engine::triggers::BurstGuard;
 use crate::journal::JournalFile;
@@ -86,12 +88,20 @@ enum Command {
         Option<mpsc::Sender<Progress>>,
         Reply<Result<(), CommandError>>,
     ),
-    AddExclusion(IpPrefix, String, Reply<Result<(), CommandError>>),
-    RemoveExclusion(IpPrefix, String, Reply<Result<(), CommandError>>),
+    AddExclusion(IpPrefix, String, Reply<Result<Registered, CommandError>>),
+    RemoveExclusion(IpPrefix, String, Reply<Result<Unregistered, CommandError>>),
     Exclusions(Reply<Registry>),
     BindTarget(Family, Option<u32>, Reply<Option<BindTarget>>),
-    BoundSocket(Family, SocketKind, Reply<Result<OwnedFd, CommandError>>),
+    BoundSocket(
+        Family,
+        SocketKind,
+        u16,
+        Reply<Result<(OwnedFd, BindTarget), CommandError>>,
+    ),
     Routes(Reply<Result<RouteTable, CommandError>>),
+    TaggedRoutes(Reply<Result<Vec<(Route, bool)>, CommandError>>),
+    Flush(bool, Reply<Result<Vec<RouteSpec>, CommandError>>),
+    Diagnostics(Reply<ManagerDiagnostics>),
     Interfaces(Reply<Vec<Interface>>),
     Lookup(
         IpAddr,
@@ -107,6 +117,20 @@ enum Command {
 #[derive(Debug, Clone)]
 pub struct ManagerHandle {
     tx: mpsc::Sender<Command>,
+    events: broadcast::Sender<Event>,
+}
+
+/// What the manager knows that a bug report needs.
+#[derive(Debug, Clone)]
+pub struct ManagerDiagnostics {
+    /// The journal as stored, if there is one.
+    pub journal: Option<String>,
+    /// Recent kernel events, oldest first.
+    pub kernel_events: Vec<String>,
+    /// The interfaces as last read.
+    pub interfaces: Vec<Interface>,
+    /// Interfaces registered as VPN interfaces.
+    pub vpn_interfaces: Vec<String>,
 }
 
 impl std::fmt::Debug for Command {
@@ -140,18 +164,22 @@ impl ManagerHandle {
         self.ask(|r| Command::SetMode(mode, progress, r)).await?
     }
 
-    /// Registers an exclusion.
-    pub async fn add_exclusion(&self, prefix: IpPrefix, owner: &str) -> Result<(), CommandError> {
+    /// Registers an exclusion; says whether it was the prefix's first owner.
+    pub async fn add_exclusion(
+        &self,
+        prefix: IpPrefix,
+        owner: &str,
+    ) -> Result<Registered, CommandError> {
         self.ask(|r| Command::AddExclusion(prefix, owner.to_string(), r))
             .await?
     }
 
-    /// Unregisters an exclusion.
+    /// Unregisters an exclusion; says whether it was the last owner.
     pub async fn remove_exclusion(
         &self,
         prefix: IpPrefix,
         owner: &str,
-    ) -> Result<(), CommandError> {
+    ) -> Result<Unregistered, CommandError> {
         self.ask(|r| Command::RemoveExclusion(prefix, owner.to_string(), r))
             .await?
     }
@@ -171,13 +199,37 @@ impl ManagerHandle {
         self.ask(|r| Command::BindTarget(family, zone, r)).await
     }
 
-    /// A socket bound to the physical interface of `family`.
+    /// A socket bound to the physical interface of `family` (and to
+    /// `local_port`, unless 0), with what it is bound to.
     pub async fn bound_socket(
         &self,
         family: Family,
         kind: SocketKind,
-    ) -> Result<OwnedFd, CommandError> {
-        self.ask(|r| Command::BoundSocket(family, kind, r)).await?
+        local_port: u16,
+    ) -> Result<(OwnedFd, BindTarget), CommandError> {
+        self.ask(|r| Command::BoundSocket(family, kind, local_port, r))
+            .await?
+    }
+
+    /// The whole table in dump order, each route with whether it carries our tag.
+    pub async fn tagged_routes(&self) -> Result<Vec<(Route, bool)>, CommandError> {
+        self.ask(Command::TaggedRoutes).await?
+    }
+
+    /// Removes routes that carry our tag but that we do not hold (left by
+    /// a crashed helper, say); with `dry_run`, only lists them.
+    pub async fn flush(&self, dry_run: bool) -> Result<Vec<RouteSpec>, CommandError> {
+        self.ask(|r| Command::Flush(dry_run, r)).await?
+    }
+
+    /// The journal, recent kernel events and interfaces.
+    pub async fn diagnostics(&self) -> Result<ManagerDiagnostics, CommandError> {
+        self.ask(Command::Diagnostics).await
+    }
+
+    /// Every event from now on (status, timeline, progress, routes changed).
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.events.subscribe()
     }
 
     /// The whole routing table.
@@ -238,6 +290,7 @@ pub struct RouteManager<B: RouteBackend> {
     burst: BurstGuard,
     epoch: Instant,
     history: History,
+    announce: announce::Announcer,
     journal: JournalFile,
     /// When the journal must be written (batched registrations).
     journal_due: Option<Instant>,
@@ -258,9 +311,10 @@ impl<B: RouteBackend> std::fmt::Debug for RouteManager<B> {
 pub async fn start<B: RouteBackend + 'static>(backend: B, config: ManagerConfig) -> ManagerHandle {
     let (tx, rx) = mpsc::channel(64);
     let mut manager = RouteManager::new(backend, config);
+    let events = manager.announce.sender();
     manager.startup().await;
     tokio::spawn(manager.run(rx));
-    ManagerHandle { tx }
+    ManagerHandle { tx, events }
 }
 
 /// Checks a prefix against the interfaces and overlays (the registered VPN

@@ -157,6 +157,7 @@ impl<B: RouteBackend> RouteManager<B> {
             if let Some(progress) = progress {
                 let _ = progress.try_send(Progress { done: i + 1, total });
             }
+            self.announce.progress(i + 1, total);
             if (i + 1) % JOURNAL_EVERY == 0 {
                 self.persist();
             }

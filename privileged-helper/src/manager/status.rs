@@ -4,8 +4,10 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use helper_proto::Event;
 pub use helper_proto::{Egress, FamilyStatus, HeldStatus, PinState, Status, TimelineEntry};
 use routing_core::model::{Family, RouteSpec};
+use tokio::sync::broadcast;
 
 use crate::engine::plan::PerFamily;
 
@@ -27,19 +29,35 @@ pub fn unix_now() -> u64 {
 pub struct History {
     timeline: VecDeque<TimelineEntry>,
     repins: VecDeque<u64>,
+    /// Where each entry is also announced.
+    events: Option<broadcast::Sender<Event>>,
 }
 
 impl History {
+    /// A history that announces each entry on `events`.
+    pub fn announcing(events: broadcast::Sender<Event>) -> History {
+        History {
+            events: Some(events),
+            ..History::default()
+        }
+    }
+
     /// Records a decision.
     pub fn record(&mut self, trigger: impl fmt::Display, outcome: impl Into<String>) {
         if self.timeline.len() == TIMELINE_LEN {
             self.timeline.pop_front();
         }
-        self.timeline.push_back(TimelineEntry {
+        let entry = TimelineEntry {
             at: unix_now(),
             trigger: trigger.to_string(),
             outcome: outcome.into(),
-        });
+        };
+        if let Some(events) = &self.events {
+            let _ = events.send(Event::Timeline {
+                entry: entry.clone(),
+            });
+        }
+        self.timeline.push_back(entry);
     }
 
     /// Records that a pin moved.

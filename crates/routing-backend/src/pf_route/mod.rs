@@ -65,7 +65,13 @@ pub trait Platform: Send + Sync + 'static {
     /// The kind of an interface (Wi-Fi, Ethernet, …).
     fn interface_kind(&self, index: u32, name: &str, if_type: u8) -> InterfaceKind;
     /// A socket bound to `ifindex`.
-    fn bound_socket(&self, family: Family, kind: SocketKind, ifindex: u32) -> io::Result<OwnedFd>;
+    fn bound_socket(
+        &self,
+        family: Family,
+        kind: SocketKind,
+        ifindex: u32,
+        local_port: u16,
+    ) -> io::Result<OwnedFd>;
     /// The wall clock and a monotonic clock that stops during sleep, in
     /// milliseconds, for wake detection.
     fn clocks(&self) -> (i64, i64);
@@ -337,9 +343,15 @@ impl<P: Platform> RouteBackend for PfRouteBackend<P> {
         self.events.take()
     }
 
-    fn bound_socket(&mut self, family: Family, kind: SocketKind, ifindex: u32) -> Result<OwnedFd> {
+    fn bound_socket(
+        &mut self,
+        family: Family,
+        kind: SocketKind,
+        ifindex: u32,
+        local_port: u16,
+    ) -> Result<OwnedFd> {
         self.platform
-            .bound_socket(family, kind, ifindex)
+            .bound_socket(family, kind, ifindex, local_port)
             .map_err(|e| {
                 let errno = e.raw_os_error().unwrap_or(darwin_errno::ENXIO);
                 Error::from_darwin(

@@ -135,8 +135,16 @@ impl Platform for MacosPlatform {
         }
     }
 
-    fn bound_socket(&self, family: Family, kind: SocketKind, ifindex: u32) -> io::Result<OwnedFd> {
-        bound_socket(family, kind, ifindex)
+    fn bound_socket(
+        &self,
+        family: Family,
+        kind: SocketKind,
+        ifindex: u32,
+        local_port: u16,
+    ) -> io::Result<OwnedFd> {
+        let fd = bound_socket(family, kind, ifindex)?;
+        crate::socket::bind_local_port(&fd, family, local_port)?;
+        Ok(fd)
     }
 }
 
