@@ -31,7 +31,7 @@ use tokio::time::Instant;
 
 pub use config::{ManagerConfig, ModeOverride, LEGACY_ENV};
 pub use reconcile::Progress;
-pub use status::{Egress, FamilyStatus, HeldStatus, PinState, Status, TimelineEntry};
+pub use status::{unix_now, Egress, FamilyStatus, HeldStatus, PinState, Status, TimelineEntry};
 
 use crate::engine::exclusions::{self, Refusal, Registered, Registry, Unregistered};
 use crate::engine::plan::{Mode, Origin, PerFamily};

@@ -6,6 +6,12 @@
 //! manager commands and manager state into protocol types; it knows
 //! nothing of sockets or frames.
 
+mod bundle;
+mod manager;
+
+pub use bundle::Redactor;
+pub use manager::{helper_software, ManagerService};
+
 use std::future::Future;
 use std::os::fd::OwnedFd;
 
