@@ -24,11 +24,10 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use routing_core::wire::hex::{comment_directive, format_hex, parse_hex};
+use routing_core::wire::hex::format_hex;
 use routing_core::wire::pf_route::json::{
-    describe, describe_addrs, encode_document, names_from_messages, DocumentJson,
+    decode_document, encode_document, parse_addrs_bits, DecodeInput, DocumentJson,
 };
-use routing_core::wire::pf_route::{AddressSet, Dump, Message};
 
 const USAGE: &str = "usage: pfroute decode FILE [--addrs BITS] | pfroute encode FILE.json [--raw]";
 
@@ -48,12 +47,19 @@ fn run(args: Vec<String>) -> Result<(), String> {
         Some("decode") => {
             let file = args.get(1).ok_or(USAGE)?;
             let addrs = match flag("--addrs") {
-                Some(i) => Some(parse_bits(args.get(i + 1).ok_or(USAGE)?)?),
+                Some(i) => Some(
+                    parse_addrs_bits(args.get(i + 1).ok_or(USAGE)?).map_err(|e| e.to_string())?,
+                ),
                 None => None,
             };
-            let (bytes, directive) = read_input(file)?;
-            let addrs = addrs.or(directive);
-            println!("{}", decode(&bytes, addrs)?);
+            let raw = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+            let input = DecodeInput::from_file_bytes(raw).map_err(|e| format!("{file}: {e}"))?;
+            let doc =
+                decode_document(&input.bytes, addrs.or(input.addrs)).map_err(|e| e.to_string())?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?
+            );
             Ok(())
         }
         Some("encode") => {
@@ -73,53 +79,4 @@ fn run(args: Vec<String>) -> Result<(), String> {
         }
         _ => Err(USAGE.into()),
     }
-}
-
-fn parse_bits(s: &str) -> Result<u32, String> {
-    let r = match s.strip_prefix("0x") {
-        Some(h) => u32::from_str_radix(h, 16),
-        None => s.parse(),
-    };
-    r.map_err(|_| format!("--addrs: {s:?} is not a number"))
-}
-
-/// Hex text if the file is valid hex text, else the raw bytes; plus the
-/// `rtm_addrs` of an addrs-only directive in the text.
-fn read_input(file: &str) -> Result<(Vec<u8>, Option<u32>), String> {
-    let raw = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
-    let Some(text) = std::str::from_utf8(&raw).ok() else {
-        return Ok((raw, None));
-    };
-    let Ok(bytes) = parse_hex(text) else {
-        return Ok((raw, None));
-    };
-    let bits = comment_directive(text, "kind")
-        .and_then(|k| k.strip_prefix("addrs-only rtm_addrs="))
-        .map(parse_bits)
-        .transpose()?;
-    Ok((bytes, bits))
-}
-
-fn decode(bytes: &[u8], addrs: Option<u32>) -> Result<String, String> {
-    let doc = match addrs {
-        Some(bits) => {
-            let set = AddressSet::parse(bits, bytes).map_err(|e| e.to_string())?;
-            DocumentJson {
-                addrs: Some(describe_addrs(&set, &|_| None)),
-                ..DocumentJson::default()
-            }
-        }
-        None => {
-            let messages: Vec<Message> = Dump::new(bytes)
-                .collect::<Result<_, _>>()
-                .map_err(|e| e.to_string())?;
-            let names = names_from_messages(&messages);
-            let lookup = |i: u32| names.get(&i).cloned();
-            DocumentJson {
-                messages: messages.iter().map(|m| describe(m, &lookup)).collect(),
-                ..DocumentJson::default()
-            }
-        }
-    };
-    serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())
 }

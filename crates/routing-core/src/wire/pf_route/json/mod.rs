@@ -26,8 +26,10 @@ use super::ifheader::{IfHeader, IfHeader2, IfaHeader, IfmaHeader, IfmaHeader2};
 use super::message::*;
 
 mod addrs;
+mod document;
 
 pub use addrs::{addrs_from_json, describe_addrs, AddrsJson, SlotJson, SockaddrJson};
+pub use document::{decode_document, parse_addrs_bits, DecodeInput};
 
 /// A decoded file: messages (one, or a dump), or an addrs-only payload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
