@@ -325,6 +325,13 @@ async fn read_frames(mut reader: FrameReader, shared: Arc<Shared>) {
         };
         let message = match decode_server(&frame) {
             Ok(message) => message,
+            // Valid JSON of a shape we do not know: maybe a newer minor's.
+            Err(e) if e.code == ErrorCode::BadRequest => {
+                if let Err(what) = skip_unknown(&shared, &frame, &e.message) {
+                    break CloseReason::Protocol(what);
+                }
+                continue;
+            }
             Err(e) => break CloseReason::Protocol(e.message),
         };
         match message {
@@ -348,6 +355,35 @@ async fn read_frames(mut reader: FrameReader, shared: Arc<Shared>) {
         }
     };
     shared.close(reason);
+}
+
+/// A frame that is JSON but not a message this client knows. A newer
+/// helper (same major, later minor) may send events, replies or error
+/// codes we have no type for: an event or progress frame is skipped, and
+/// a reply fails only its own request. Anything else ends the connection.
+fn skip_unknown(shared: &Shared, frame: &[u8], why: &str) -> Result<(), String> {
+    let value: serde_json::Value = serde_json::from_slice(frame).map_err(|_| why.to_string())?;
+    match value.get("type").and_then(serde_json::Value::as_str) {
+        Some("event" | "progress") => {
+            tracing::debug!(why, "skipping a frame this client does not understand");
+            Ok(())
+        }
+        Some("reply") => {
+            let id = value
+                .get("id")
+                .and_then(serde_json::Value::as_u64)
+                .ok_or_else(|| why.to_string())?;
+            let pending = shared.lock().pending.remove(&id);
+            if let Some(pending) = pending {
+                let _ = pending.reply.send(Err(ClientError::Protocol(format!(
+                    "the helper's answer is not one this client understands ({why}); \
+                     the helper may be newer than this client"
+                ))));
+            }
+            Ok(())
+        }
+        _ => Err(why.to_string()),
+    }
 }
 
 /// Hands a reply (and, for a bound socket, its descriptor) to its request.

@@ -564,3 +564,61 @@ async fn reconnecting_gives_up_at_the_deadline() {
         "{took:?}"
     );
 }
+
+/// Frames a raw JSON payload as the helper would.
+fn raw_frame(json: &str) -> Vec<u8> {
+    let mut bytes = u32::try_from(json.len())
+        .expect("a small frame")
+        .to_be_bytes()
+        .to_vec();
+    bytes.extend_from_slice(json.as_bytes());
+    bytes
+}
+
+#[tokio::test]
+async fn what_a_newer_helper_adds_is_skipped_or_fails_only_its_request() {
+    let dir = TempDir::new("newer");
+    let listener = listen(&dir.socket());
+    tokio::spawn(async move {
+        let mut conn = accept(&listener).await;
+        let (id, _) = conn.request().await;
+        conn.reply(id, Response::Subscribed { topics: vec![] })
+            .await;
+        // An event of a later minor, then one we know.
+        conn.send_raw(&raw_frame(
+            r#"{"type":"event","event":{"event":"battery_low","percent":5}}"#,
+        ))
+        .await;
+        conn.send(&ServerMessage::Event {
+            event: Event::RoutesChanged,
+        })
+        .await;
+        // A reply of a kind we do not know, then a normal one.
+        let (id, _) = conn.request().await;
+        conn.send_raw(&raw_frame(&format!(
+            r#"{{"type":"reply","id":{id},"outcome":{{"ok":{{"kind":"hologram"}}}}}}"#
+        )))
+        .await;
+        let (id, _) = conn.request().await;
+        conn.reply(
+            id,
+            Response::Status {
+                status: Box::new(status(Mode::Advanced)),
+            },
+        )
+        .await;
+        conn.recv().await;
+    });
+    within(async {
+        let client = Client::connect(dir.socket(), SOFTWARE).await.unwrap();
+        let mut events = client.subscribe(&[]).await.unwrap();
+        assert_eq!(events.next().await, Some(Event::RoutesChanged));
+        let err = client.diagnostics().await.unwrap_err();
+        assert!(
+            matches!(&err, ClientError::Protocol(m) if m.contains("may be newer than this client")),
+            "{err:?}"
+        );
+        assert_eq!(client.status().await.unwrap().mode, Mode::Advanced);
+    })
+    .await;
+}
