@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod engine;
+pub mod ipc;
 pub mod journal;
 pub mod manager;
 pub mod service;
