@@ -156,8 +156,14 @@ pub(crate) enum CloseReason {
 }
 
 impl CloseReason {
+    /// A reset or broken pipe is the helper going away, like an end of stream.
     pub(crate) fn from_io(e: &io::Error) -> CloseReason {
-        CloseReason::Io(e.kind(), e.to_string())
+        match e.kind() {
+            io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe => CloseReason::Disconnected,
+            kind => CloseReason::Io(kind, e.to_string()),
+        }
     }
 
     pub(crate) fn to_error(&self) -> ClientError {
@@ -198,6 +204,11 @@ mod tests {
         let e = CloseReason::Fatal(body).to_error();
         assert!(matches!(e, ClientError::Incompatible(_)));
         assert_eq!(e.to_string(), "update Egress");
+        let reset = io::Error::from(io::ErrorKind::ConnectionReset);
+        assert!(matches!(
+            CloseReason::from_io(&reset).to_error(),
+            ClientError::Disconnected
+        ));
         let denied = ErrorBody::new(
             ErrorCode::PermissionDenied,
             "changing the mode needs membership of group egress",
