@@ -1,18 +1,37 @@
 //! `egress-helper`: the root helper. See `egress-helper --help`.
 //!
-//! Exit codes: 0 after a clean shutdown, 1 when the helper failed while
-//! running, 2 for bad arguments, 3 when the chosen backend cannot run here.
+//! `egress-helper run` serves clients on a Unix socket (`--socket`, else
+//! `$EGRESS_SOCKET`, else `helper_proto::DEFAULT_SOCKET`) under a policy
+//! (`--policy`; a missing file is the default policy). SIGHUP reloads the
+//! policy (a bad new one is logged and the old one kept); SIGINT/SIGTERM
+//! stop serving (subscribers are told), then remove every route we put in.
+//!
+//! Exit codes:
+//! - 0: a clean shutdown;
+//! - 1: the helper failed while running;
+//! - 2: bad arguments, scenario or log file;
+//! - 3: the chosen backend cannot run here;
+//! - 4: the socket cannot be served: another helper serves it, its
+//!   directory cannot be trusted, or the policy file is refused.
 
-use std::path::PathBuf;
+use std::future::Future;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use egress_helper::ipc::{listener, policy, Policy, Server, ServerConfig};
 use egress_helper::manager::{self, ManagerConfig, ManagerHandle, ModeOverride, LEGACY_ENV};
+use egress_helper::service::ManagerService;
 use routing_backend::session::SessionConfig;
+use routing_backend::sim::SimControl;
 use routing_core::wire::pf_route::ProtoFlag;
 use routing_sim::scenario::Scenario;
-use tracing::{error, info};
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -55,6 +74,19 @@ struct RunArgs {
     /// An interface that belongs to a VPN and is never physical (repeatable).
     #[arg(long = "vpn-interface")]
     vpn_interfaces: Vec<String>,
+    /// The socket clients connect to [default: $EGRESS_SOCKET, else
+    /// /var/run/egress/helper.sock on macOS, /run/egress/helper.sock elsewhere].
+    #[arg(long)]
+    socket: Option<PathBuf>,
+    /// Who may read and who may change (TOML) [default:
+    /// /Library/Application Support/Egress/policy.toml on macOS,
+    /// /etc/egress/policy.toml elsewhere]. A missing file is the default
+    /// policy: every local user may read, root and the admin group may change.
+    #[arg(long)]
+    policy: Option<PathBuf>,
+    /// Also log to this file (appended), besides stderr.
+    #[arg(long)]
+    log_file: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,14 +124,26 @@ fn default_state_dir() -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EGRESS_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let Command::Run(args) = cli.command;
+    let log_file = match args.log_file.as_deref().map(open_log).transpose() {
+        Ok(file) => file,
+        Err(e) => {
+            eprintln!("egress-helper: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_env("EGRESS_LOG").unwrap_or_else(|_| "info".into());
+    let to_file = log_file.map(|file| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(Arc::new(file))
+    });
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(to_file)
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -135,6 +179,10 @@ async fn run(args: RunArgs) -> ExitCode {
     config.vpn_interfaces = args.vpn_interfaces.clone();
     config.mode_override = ModeOverride::from_env_value(std::env::var(LEGACY_ENV).ok().as_deref());
     let session = SessionConfig::default();
+    let ipc = match Ipc::open(&args) {
+        Ok(ipc) => ipc,
+        Err(code) => return code,
+    };
     match args.backend {
         BackendChoice::Sim => {
             let scenario = match &args.scenario {
@@ -165,6 +213,7 @@ async fn run(args: RunArgs) -> ExitCode {
                 };
             let _clock = control.spawn_clock(Duration::from_millis(50));
             let handle = manager::start(backend, config).await;
+            let service = ManagerService::new(handle.clone(), Some(control.clone()), "sim");
             let played = {
                 let handle = handle.clone();
                 let control = control.clone();
@@ -181,9 +230,9 @@ async fn run(args: RunArgs) -> ExitCode {
                     log_status(&handle).await;
                 }
             };
-            serve(handle, played, args.exit_after_play).await
+            serve(handle, service, ipc, played, args.exit_after_play).await
         }
-        BackendChoice::Macos => macos(config, proto, session, args.exit_after_play).await,
+        BackendChoice::Macos => macos(config, proto, session, ipc, args.exit_after_play).await,
         BackendChoice::Linux => {
             error!("the linux backend is not available yet; use --backend sim");
             ExitCode::from(3)
@@ -196,16 +245,18 @@ async fn macos(
     config: ManagerConfig,
     proto: ProtoFlag,
     session: SessionConfig,
+    ipc: Ipc,
     exit_after: bool,
 ) -> ExitCode {
     match routing_backend::sys::system_backend(proto, session) {
         Ok(backend) => {
             let handle = manager::start(backend, config).await;
+            let service = ManagerService::new(handle.clone(), None::<SimControl>, "macos");
             let status = {
                 let handle = handle.clone();
                 async move { log_status(&handle).await }
             };
-            serve(handle, status, exit_after).await
+            serve(handle, service, ipc, status, exit_after).await
         }
         Err(e) => {
             error!(error = %e, "the macos backend cannot run here; use --backend sim");
@@ -214,13 +265,119 @@ async fn macos(
     }
 }
 
-/// Runs `extra` alongside the helper, then waits for a signal (or, with
-/// `exit_after`, for `extra` to finish), and shuts down cleanly.
+/// The socket, bound and locked, and the policy it serves under.
+struct Ipc {
+    server: Server,
+    policy_file: PathBuf,
+    policy: watch::Sender<Policy>,
+}
+
+impl Ipc {
+    /// Loads the policy and takes the socket; exit code 4 if either fails.
+    fn open(args: &RunArgs) -> Result<Ipc, ExitCode> {
+        let policy_file = args
+            .policy
+            .clone()
+            .unwrap_or_else(|| policy::default_path().to_path_buf());
+        let policy = load_policy(&policy_file).map_err(|e| {
+            error!("{e}");
+            ExitCode::from(4)
+        })?;
+        let socket = args
+            .socket
+            .clone()
+            .or_else(|| std::env::var_os(helper_proto::SOCKET_ENV).map(PathBuf::from))
+            .unwrap_or_else(|| PathBuf::from(helper_proto::DEFAULT_SOCKET));
+        if let Some(limit) = listener::raise_fd_limit() {
+            info!(limit, "open files");
+        }
+        let (policy, updates) = watch::channel(policy);
+        let server = Server::bind(ServerConfig::new(socket, updates)).map_err(|e| {
+            error!("{e}");
+            ExitCode::from(4)
+        })?;
+        Ok(Ipc {
+            server,
+            policy_file,
+            policy,
+        })
+    }
+}
+
+/// The policy in `path`, or the default one when there is no such file.
+fn load_policy(path: &Path) -> Result<Policy, policy::PolicyError> {
+    let policy = match Policy::load(path) {
+        Ok(policy) => {
+            info!(file = %path.display(), "policy loaded");
+            policy
+        }
+        Err(e) if e.is_missing() => {
+            info!(file = %path.display(),
+                "no policy file: every local user may read, root and the {} group may change",
+                policy::default_admin_group());
+            Policy::system_default()
+        }
+        Err(e) => return Err(e),
+    };
+    for name in policy.unknown_names() {
+        warn!(%name, "the policy names someone this system does not know");
+    }
+    Ok(policy)
+}
+
+/// Reloads the policy on every SIGHUP, keeping the old one if the new one
+/// is refused.
+async fn reload_on_hangup(file: PathBuf, policy: watch::Sender<Policy>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        warn!("cannot watch SIGHUP: the policy will not be reloaded");
+        return;
+    };
+    while hangups.recv().await.is_some() {
+        info!(file = %file.display(), "SIGHUP: reloading the policy");
+        let path = file.clone();
+        match tokio::task::spawn_blocking(move || load_policy(&path)).await {
+            Ok(Ok(new)) => {
+                policy.send_replace(new);
+            }
+            Ok(Err(e)) => error!("{e}; keeping the policy in force"),
+            Err(e) => error!(error = %e, "the policy reload failed; keeping the policy in force"),
+        }
+    }
+}
+
+/// Opens the log file for appending (never through a symlink).
+fn open_log(path: &Path) -> Result<std::fs::File, String> {
+    use rustix::fs::{Mode, OFlags};
+    rustix::fs::open(
+        path,
+        OFlags::WRONLY | OFlags::APPEND | OFlags::CREATE | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+        Mode::from_raw_mode(0o640),
+    )
+    .map(std::fs::File::from)
+    .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))
+}
+
+/// Serves clients and runs `extra` alongside the helper, then waits for a
+/// signal (or, with `exit_after`, for `extra` to finish), stops serving,
+/// and shuts down cleanly.
 async fn serve(
     handle: ManagerHandle,
-    extra: impl std::future::Future<Output = ()>,
+    service: ManagerService,
+    ipc: Ipc,
+    extra: impl Future<Output = ()>,
     exit_after: bool,
 ) -> ExitCode {
+    let Ipc {
+        server,
+        policy_file,
+        policy,
+    } = ipc;
+    let reload = tokio::spawn(reload_on_hangup(policy_file, policy));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = tokio::spawn(server.serve(Arc::new(service), async {
+        let _ = stopped.await;
+    }));
     let signal = wait_for_signal();
     tokio::pin!(signal);
     if exit_after {
@@ -230,6 +387,11 @@ async fn serve(
         }
     } else {
         tokio::join!(extra, &mut signal);
+    }
+    reload.abort();
+    let _ = stop.send(());
+    if let Err(e) = serving.await {
+        error!(error = %e, "the server failed");
     }
     info!("shutting down: removing our routes");
     match handle.shutdown().await {

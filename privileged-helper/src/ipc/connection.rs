@@ -39,11 +39,6 @@ const CONTROL_EXTRA: usize = 16;
 /// Progress steps buffered between the service and the connection.
 const PROGRESS_QUEUE: usize = 16;
 
-/// What the helper calls itself in the handshake.
-pub(super) fn helper_name() -> String {
-    format!("egress-helper {}", env!("CARGO_PKG_VERSION"))
-}
-
 /// Everything a connection shares with the server.
 #[derive(Debug)]
 pub(super) struct Shared<S> {
@@ -154,7 +149,7 @@ impl<S: Service> Connection<S> {
             }
             Err(e) => return Err(End::Fatal(e)),
         };
-        let helper = helper_name();
+        let helper = crate::service::helper_software();
         hello.check(PROTOCOL, &helper).map_err(End::Fatal)?;
         info!(
             uid = self.peer.uid(),
