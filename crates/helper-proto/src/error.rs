@@ -49,6 +49,9 @@ pub enum ErrorCode {
     Unavailable,
     /// A bug in the helper: it said so instead of crashing.
     Internal,
+    /// A code from a newer protocol minor that this side does not know.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
@@ -74,6 +77,7 @@ impl ErrorCode {
             ErrorCode::BackendFailed => "backend_failed",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
+            ErrorCode::Unknown => "unknown",
         }
     }
 }
@@ -114,6 +118,12 @@ impl std::error::Error for ErrorBody {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_newer_code_reads_as_unknown() {
+        let code: ErrorCode = serde_json::from_str("\"quota_exceeded\"").unwrap();
+        assert_eq!(code, ErrorCode::Unknown);
+    }
 
     #[test]
     fn codes_are_spelled_as_serde_spells_them() {

@@ -50,6 +50,10 @@ pub enum Event {
     },
     /// The helper is stopping; reconnect later.
     Stopping,
+    /// An event from a newer protocol minor that this side does not know
+    /// (only its name is read; ignore it).
+    #[serde(other)]
+    Unknown,
 }
 
 impl Event {
@@ -60,7 +64,7 @@ impl Event {
             Event::Timeline { .. } => Some(Topic::Timeline),
             Event::ModeProgress { .. } => Some(Topic::Progress),
             Event::RoutesChanged => Some(Topic::Routes),
-            Event::Lagged { .. } | Event::Stopping => None,
+            Event::Lagged { .. } | Event::Stopping | Event::Unknown => None,
         }
     }
 
@@ -83,5 +87,11 @@ mod tests {
         assert!(!Event::RoutesChanged.wanted_by(&[Topic::Status]));
         assert!(Event::Lagged { missed: 3 }.wanted_by(&[Topic::Status]));
         assert!(Event::Stopping.wanted_by(&[Topic::Routes]));
+    }
+
+    #[test]
+    fn a_newer_event_reads_as_unknown() {
+        let e: Event = serde_json::from_str(r#"{"event":"battery_low","percent":3}"#).unwrap();
+        assert_eq!(e, Event::Unknown);
     }
 }

@@ -18,6 +18,10 @@ pub fn event_text(event: &Event) -> (&'static str, String) {
             format!("{missed} event(s) missed; the next status is current"),
         ),
         Event::Stopping => ("stopping", "the helper is stopping".to_string()),
+        Event::Unknown => (
+            "other",
+            "an event this egressctl does not know (the helper is newer)".to_string(),
+        ),
     }
 }
 
