@@ -165,7 +165,9 @@ impl Server {
         }
         info!("stopping the server");
         token.cancel();
-        let grace = config.shutdown_grace * 2 + Duration::from_secs(1);
+        // Each connection takes at most three graces (Stopping, requests,
+        // the writer's last frames); then whatever is left is cut.
+        let grace = config.shutdown_grace * 3 + Duration::from_secs(1);
         let drained = async { while connections.join_next().await.is_some() {} };
         if tokio::time::timeout(grace, drained).await.is_err() {
             connections.abort_all();

@@ -663,9 +663,12 @@ async fn a_subscriber_that_never_reads_slows_no_one_and_is_told_it_lagged() {
         "the reader was slowed: {:?}",
         started.elapsed()
     );
-    // Now the stuck one reads: what fitted, one Lagged for the rest.
+    // Now the stuck one reads: what fitted, then a Lagged counting what
+    // did not (another, if its forwarder still had a backlog when it
+    // caught up): nothing is lost without being counted.
     let mut seen = 0;
     let mut missed = 0;
+    let mut lags = 0;
     let mut last = None;
     while seen + missed < TOTAL {
         match stuck.event().await {
@@ -675,14 +678,15 @@ async fn a_subscriber_that_never_reads_slows_no_one_and_is_told_it_lagged() {
                 seen += 1;
             }
             Event::Lagged { missed: n } => {
-                assert_eq!(missed, 0, "lagged twice");
-                missed = n;
+                assert!(n > 0, "an empty Lagged");
+                lags += 1;
+                missed += n;
             }
             other => panic!("unexpected {other:?}"),
         }
     }
     assert_eq!(seen + missed, TOTAL);
-    assert!(missed > 0, "the stuck subscriber never lagged");
+    assert!(lags > 0, "the stuck subscriber never lagged");
     // And it is back in the stream.
     h.service.events.send(timeline(TOTAL)).unwrap();
     assert_eq!(stuck.event().await, timeline(TOTAL));
@@ -740,7 +744,7 @@ async fn read_with_fds(
                 stream,
                 &mut [IoSliceMut::new(&mut buf)],
                 &mut control,
-                RecvFlags::CMSG_CLOEXEC,
+                RecvFlags::empty(),
             )
             .map_err(std::io::Error::from)
         });
@@ -865,5 +869,48 @@ async fn a_thousand_clients_fit() {
         ));
         assert!(client.reply(1).await.is_ok());
     }
+    h.stop().await;
+}
+
+#[tokio::test]
+async fn random_frames_get_an_answer_never_a_crash() {
+    let h = Harness::start(open_policy(), |_| {}).await;
+    // xorshift: the same bytes every run.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let mut client = h.ready().await;
+    for round in 0..300 {
+        let len = (next() % 64) as usize;
+        let mut payload: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        // Half the rounds: almost a request, with a random byte in it.
+        if round % 2 == 0 {
+            let mut text = format!(
+                r#"{{"type":"request","id":{round},"request":{{"op":"lookup","destination":"192.0.2.1","scoped_to":null}}}}"#
+            )
+            .into_bytes();
+            let at = (next() as usize) % text.len();
+            text[at] = next() as u8;
+            payload = text;
+        }
+        client.send_payload(&payload).await;
+        match client.recv().await {
+            Some(ServerMessage::Reply { .. }) => continue,
+            Some(ServerMessage::Fatal(error)) => {
+                assert!(
+                    [ErrorCode::MalformedFrame, ErrorCode::BadRequest].contains(&error.code),
+                    "{error}"
+                );
+                client = h.ready().await;
+            }
+            other => panic!("round {round}: unexpected {other:?}"),
+        }
+    }
+    client.request(1, Request::Status).await;
+    assert!(client.reply(1).await.is_ok());
     h.stop().await;
 }
