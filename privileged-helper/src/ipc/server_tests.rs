@@ -426,7 +426,12 @@ async fn as_another_user(socket: &Path, requests: &[Request]) -> Vec<ServerMessa
             .gid(NOBODY)
             .current_dir("/")
             .output()
-            .unwrap()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot run this test binary as uid {NOBODY} ({e}); \
+                     its build directory must be readable by others"
+                )
+            })
     })
     .await
     .unwrap();
