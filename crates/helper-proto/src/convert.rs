@@ -31,7 +31,7 @@ pub fn route_row(
             .scope()
             .map(|i| ifname(i).unwrap_or_else(|| format!("#{i}"))),
         ours,
-        cloned: is_hidden_clone(route) || route.flags.contains(RouteFlags::WASCLONED),
+        cloned: route.flags.contains(RouteFlags::WASCLONED),
         default: route.is_default(),
         canonical: canonical_line(route, ifname, now),
     }
