@@ -2,75 +2,14 @@
 //! manager on the simulated Mac, over a real socket, fd passing included.
 
 use std::net::UdpSocket;
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use egress_helper::ipc::{Policy, Server, ServerConfig};
-use egress_helper::manager::{self, ManagerConfig};
-use egress_helper::service::ManagerService;
 use helper_client::{Client, ClientError, SimOutcome};
 use helper_proto::{ErrorCode, Event, Mode, RouteFilter, SimAction, SocketProtocol, Topic};
-use routing_backend::session::SessionConfig;
-use routing_backend::sim::sim_backend;
+use integration_tests::helper::{self, Options, TempDir};
 use routing_core::model::Family;
-use routing_core::wire::pf_route::ProtoFlag;
-use routing_sim::scenario::Scenario;
-use tokio::sync::{oneshot, watch};
 
-const REALISTIC_MAC: &str = include_str!("../crates/routing-sim/scenarios/realistic-mac.scn");
 const SOFTWARE: &str = "integration-tests 0.1.0";
-
-/// A directory only root may write (the helper's listener checks), removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("egress-e2e-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("state")).expect("temp dir");
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("mode");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The helper on the sim, serving at a socket in `dir`; stops when the
-/// sender is dropped or fired.
-async fn start_helper(dir: &TempDir) -> (PathBuf, oneshot::Sender<()>) {
-    let scenario = Scenario::parse("realistic-mac.scn", REALISTIC_MAC).expect("scenario parses");
-    let config = SessionConfig {
-        attempt_timeout: Duration::from_millis(200),
-        ..SessionConfig::default()
-    };
-    let (backend, control) = sim_backend(scenario, ProtoFlag::Proto1, config).expect("boots");
-    let mut manager_config = ManagerConfig::new(dir.0.join("state"));
-    manager_config.quiet = Duration::from_millis(20);
-    manager_config.max_delay = Duration::from_millis(100);
-    manager_config.loss_grace = Duration::from_millis(150);
-    manager_config.vpn_interfaces = vec!["utun4".into()];
-    let handle = manager::start(backend, manager_config).await;
-    let service = Arc::new(ManagerService::new(handle, Some(control), "sim"));
-    let socket = dir.0.join("helper.sock");
-    let (_policy_tx, policy) = watch::channel(Policy::system_default());
-    let server = Server::bind(ServerConfig::new(&socket, policy)).expect("the socket binds");
-    let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(async move {
-        let _keep = _policy_tx;
-        server
-            .serve(service, async {
-                let _ = stopped.await;
-            })
-            .await;
-    });
-    (socket, stop)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_client_speaks_with_the_real_helper() {
@@ -78,8 +17,9 @@ async fn the_client_speaks_with_the_real_helper() {
         eprintln!("skipped: the helper's socket checks want root here");
         return;
     }
-    let dir = TempDir::new("client");
-    let (socket, stop) = start_helper(&dir).await;
+    let dir = TempDir::new("e2e-client");
+    let helper = helper::start(&dir, Options::default()).await;
+    let socket = helper.socket.clone();
     let run = async {
         let client = Client::connect(&socket, SOFTWARE).await.expect("connects");
         assert_eq!(client.welcome().backend, "sim");
@@ -167,7 +107,7 @@ async fn the_client_speaks_with_the_real_helper() {
     let client = tokio::time::timeout(Duration::from_secs(30), run)
         .await
         .expect("finished in time");
-    let _ = stop.send(());
+    drop(helper);
     // The helper goes away: the connection says so.
     let err = tokio::time::timeout(Duration::from_secs(10), async {
         loop {

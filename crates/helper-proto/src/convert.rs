@@ -1,6 +1,6 @@
 //! From the routing model to the rows clients show (pure).
 
-use routing_core::model::netstat::{destination_text, expire_text, gateway_text, is_hidden_clone};
+use routing_core::model::netstat::{destination_text, expire_text, gateway_text};
 use routing_core::model::{canonical_line, Route, RouteFlags};
 
 use crate::types::{RouteFilter, RouteRow};
