@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod daemon;
 pub mod engine;
 pub mod ipc;
 pub mod journal;

@@ -14,22 +14,20 @@
 //! - 4: the socket cannot be served: another helper serves it, its
 //!   directory cannot be trusted, or the policy file is refused.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use egress_helper::ipc::{listener, policy, Policy, Server, ServerConfig};
-use egress_helper::manager::{self, ManagerConfig, ManagerHandle, ModeOverride, LEGACY_ENV};
+use egress_helper::daemon::{self, Ipc, Signals};
+use egress_helper::manager::{self, ManagerConfig, ModeOverride, LEGACY_ENV};
 use egress_helper::service::ManagerService;
 use routing_backend::session::SessionConfig;
 use routing_backend::sim::SimControl;
 use routing_core::wire::pf_route::ProtoFlag;
 use routing_sim::scenario::Scenario;
-use tokio::sync::watch;
-use tracing::{error, info, warn};
+use tracing::{error, info};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
@@ -95,7 +93,7 @@ enum BackendChoice {
     Sim,
     /// macOS's routing socket.
     Macos,
-    /// Linux rtnetlink (not available yet).
+    /// Linux rtnetlink: Egress's own table and `oif` rules.
     Linux,
 }
 
@@ -103,6 +101,8 @@ fn default_backend() -> BackendChoice {
     if cfg!(target_os = "macos") {
         BackendChoice::Macos
     } else {
+        // Linux users choose `--backend linux` (the systemd unit does):
+        // running without arguments is the safe simulation.
         BackendChoice::Sim
     }
 }
@@ -159,6 +159,17 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: RunArgs) -> ExitCode {
+    let signals = match Signals::install() {
+        Ok(signals) => signals,
+        Err(e) => {
+            error!(error = %e, "cannot handle signals");
+            return ExitCode::from(1);
+        }
+    };
+    let ipc = match Ipc::open(args.policy.as_deref(), args.socket.as_deref()) {
+        Ok(ipc) => ipc,
+        Err(code) => return code,
+    };
     let proto = match args.proto {
         2 => ProtoFlag::Proto2,
         3 => ProtoFlag::Proto3,
@@ -179,28 +190,11 @@ async fn run(args: RunArgs) -> ExitCode {
     config.vpn_interfaces = args.vpn_interfaces.clone();
     config.mode_override = ModeOverride::from_env_value(std::env::var(LEGACY_ENV).ok().as_deref());
     let session = SessionConfig::default();
-    let ipc = match Ipc::open(&args) {
-        Ok(ipc) => ipc,
-        Err(code) => return code,
-    };
     match args.backend {
         BackendChoice::Sim => {
-            let scenario = match &args.scenario {
-                None => Scenario::realistic_mac(),
-                Some(path) => match std::fs::read_to_string(path) {
-                    Ok(text) => Scenario::parse(&path.display().to_string(), &text),
-                    Err(e) => {
-                        error!(file = %path.display(), error = %e, "cannot read the scenario");
-                        return ExitCode::from(2);
-                    }
-                },
-            };
-            let scenario = match scenario {
+            let scenario = match load_scenario(args.scenario.as_deref()) {
                 Ok(s) => s,
-                Err(e) => {
-                    error!("{e}");
-                    return ExitCode::from(2);
-                }
+                Err(code) => return code,
             };
             info!(scenario = %scenario.title, "booting the simulated Mac");
             let (backend, control) =
@@ -216,7 +210,6 @@ async fn run(args: RunArgs) -> ExitCode {
             let service = ManagerService::new(handle.clone(), Some(control.clone()), "sim");
             let played = {
                 let handle = handle.clone();
-                let control = control.clone();
                 let events = args.play.clone();
                 async move {
                     for event in events {
@@ -227,123 +220,59 @@ async fn run(args: RunArgs) -> ExitCode {
                         }
                     }
                     tokio::time::sleep(Duration::from_secs(2)).await;
-                    log_status(&handle).await;
+                    daemon::log_status(&handle).await;
                 }
             };
-            serve(handle, service, ipc, played, args.exit_after_play).await
+            daemon::serve(handle, service, ipc, signals, played, args.exit_after_play).await
         }
-        BackendChoice::Macos => macos(config, proto, session, ipc, args.exit_after_play).await,
-        BackendChoice::Linux => {
-            error!("the linux backend is not available yet; use --backend sim");
-            ExitCode::from(3)
-        }
-    }
-}
-
-/// The system's own backend (`PF_ROUTE` on macOS); elsewhere a clear refusal.
-async fn macos(
-    config: ManagerConfig,
-    proto: ProtoFlag,
-    session: SessionConfig,
-    ipc: Ipc,
-    exit_after: bool,
-) -> ExitCode {
-    match routing_backend::sys::system_backend(proto, session) {
-        Ok(backend) => {
-            let handle = manager::start(backend, config).await;
-            let service = ManagerService::new(handle.clone(), None::<SimControl>, "macos");
-            let status = {
-                let handle = handle.clone();
-                async move { log_status(&handle).await }
+        BackendChoice::Macos | BackendChoice::Linux => {
+            let wanted = if args.backend == BackendChoice::Macos {
+                "macos"
+            } else {
+                "linux"
             };
-            serve(handle, service, ipc, status, exit_after).await
-        }
-        Err(e) => {
-            error!(error = %e, "the macos backend cannot run here; use --backend sim");
-            ExitCode::from(3)
-        }
-    }
-}
-
-/// The socket, bound and locked, and the policy it serves under.
-struct Ipc {
-    server: Server,
-    policy_file: PathBuf,
-    policy: watch::Sender<Policy>,
-}
-
-impl Ipc {
-    /// Loads the policy and takes the socket; exit code 4 if either fails.
-    fn open(args: &RunArgs) -> Result<Ipc, ExitCode> {
-        let policy_file = args
-            .policy
-            .clone()
-            .unwrap_or_else(|| policy::default_path().to_path_buf());
-        let policy = load_policy(&policy_file).map_err(|e| {
-            error!("{e}");
-            ExitCode::from(4)
-        })?;
-        let socket = args
-            .socket
-            .clone()
-            .or_else(|| std::env::var_os(helper_proto::SOCKET_ENV).map(PathBuf::from))
-            .unwrap_or_else(|| PathBuf::from(helper_proto::DEFAULT_SOCKET));
-        if let Some(limit) = listener::raise_fd_limit() {
-            info!(limit, "open files");
-        }
-        let (policy, updates) = watch::channel(policy);
-        let server = Server::bind(ServerConfig::new(socket, updates)).map_err(|e| {
-            error!("{e}");
-            ExitCode::from(4)
-        })?;
-        Ok(Ipc {
-            server,
-            policy_file,
-            policy,
-        })
-    }
-}
-
-/// The policy in `path`, or the default one when there is no such file.
-fn load_policy(path: &Path) -> Result<Policy, policy::PolicyError> {
-    let policy = match Policy::load(path) {
-        Ok(policy) => {
-            info!(file = %path.display(), "policy loaded");
-            policy
-        }
-        Err(e) if e.is_missing() => {
-            info!(file = %path.display(),
-                "no policy file: every local user may read, root and the {} group may change",
-                policy::default_admin_group());
-            Policy::system_default()
-        }
-        Err(e) => return Err(e),
-    };
-    for name in policy.unknown_names() {
-        warn!(%name, "the policy names someone this system does not know");
-    }
-    Ok(policy)
-}
-
-/// Reloads the policy on every SIGHUP, keeping the old one if the new one
-/// is refused.
-async fn reload_on_hangup(file: PathBuf, policy: watch::Sender<Policy>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        warn!("cannot watch SIGHUP: the policy will not be reloaded");
-        return;
-    };
-    while hangups.recv().await.is_some() {
-        info!(file = %file.display(), "SIGHUP: reloading the policy");
-        let path = file.clone();
-        match tokio::task::spawn_blocking(move || load_policy(&path)).await {
-            Ok(Ok(new)) => {
-                policy.send_replace(new);
+            if wanted != std::env::consts::OS {
+                error!(
+                    "the {wanted} backend drives {wanted}'s routing table; this is {}: use --backend sim",
+                    std::env::consts::OS
+                );
+                return ExitCode::from(3);
             }
-            Ok(Err(e)) => error!("{e}; keeping the policy in force"),
-            Err(e) => error!(error = %e, "the policy reload failed; keeping the policy in force"),
+            match routing_backend::sys::system_backend(proto, session) {
+                Ok(backend) => {
+                    let handle = manager::start(backend, config).await;
+                    let service = ManagerService::new(handle.clone(), None::<SimControl>, wanted);
+                    let status = {
+                        let handle = handle.clone();
+                        async move { daemon::log_status(&handle).await }
+                    };
+                    daemon::serve(handle, service, ipc, signals, status, args.exit_after_play).await
+                }
+                Err(e) => {
+                    error!(error = %e, "the {wanted} backend cannot run here; use --backend sim");
+                    ExitCode::from(3)
+                }
+            }
         }
     }
+}
+
+/// The sim's scenario: the file, or the realistic Mac.
+fn load_scenario(path: Option<&Path>) -> Result<Scenario, ExitCode> {
+    let parsed = match path {
+        None => Scenario::realistic_mac(),
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => Scenario::parse(&path.display().to_string(), &text),
+            Err(e) => {
+                error!(file = %path.display(), error = %e, "cannot read the scenario");
+                return Err(ExitCode::from(2));
+            }
+        },
+    };
+    parsed.map_err(|e| {
+        error!("{e}");
+        ExitCode::from(2)
+    })
 }
 
 /// Opens the log file for appending (never through a symlink).
@@ -356,77 +285,4 @@ fn open_log(path: &Path) -> Result<std::fs::File, String> {
     )
     .map(std::fs::File::from)
     .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))
-}
-
-/// Serves clients and runs `extra` alongside the helper, then waits for a
-/// signal (or, with `exit_after`, for `extra` to finish), stops serving,
-/// and shuts down cleanly.
-async fn serve(
-    handle: ManagerHandle,
-    service: ManagerService,
-    ipc: Ipc,
-    extra: impl Future<Output = ()>,
-    exit_after: bool,
-) -> ExitCode {
-    let Ipc {
-        server,
-        policy_file,
-        policy,
-    } = ipc;
-    let reload = tokio::spawn(reload_on_hangup(policy_file, policy));
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = tokio::spawn(server.serve(Arc::new(service), async {
-        let _ = stopped.await;
-    }));
-    let signal = wait_for_signal();
-    tokio::pin!(signal);
-    if exit_after {
-        tokio::select! {
-            () = extra => {},
-            () = &mut signal => {},
-        }
-    } else {
-        tokio::join!(extra, &mut signal);
-    }
-    reload.abort();
-    let _ = stop.send(());
-    if let Err(e) = serving.await {
-        error!(error = %e, "the server failed");
-    }
-    info!("shutting down: removing our routes");
-    match handle.shutdown().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            error!("{e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut int)) = (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) else {
-        std::future::pending::<()>().await;
-        return;
-    };
-    tokio::select! {
-        _ = term.recv() => info!("SIGTERM"),
-        _ = int.recv() => info!("SIGINT"),
-    }
-}
-
-async fn log_status(handle: &ManagerHandle) {
-    let Ok(status) = handle.status().await else {
-        return;
-    };
-    for (family, s) in [("IPv4", &status.families.v4), ("IPv6", &status.families.v6)] {
-        info!(family, pin = ?s.pin, reason = %s.reason, "status");
-    }
-    for warning in &status.warnings {
-        info!(%warning, "status warning");
-    }
-    info!(mode = %status.mode, repins = status.repins_last_10_min, held = status.held.len(), "status");
 }
