@@ -7,6 +7,7 @@ use std::time::Duration;
 use egress_helper::engine::plan::Mode;
 use egress_helper::manager::{self, ManagerConfig, ManagerHandle, PinState, Status};
 use integration_tests::golden;
+use integration_tests::helper::TempDir;
 use routing_backend::session::SessionConfig;
 use routing_backend::sim::{sim_backend, SimControl};
 use routing_core::model::{canonical_line, Family, IpPrefix, RouteFlags};
@@ -50,14 +51,6 @@ struct Engine {
     _dir: TempDir,
 }
 
-struct TempDir(std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Boots the realistic Mac (after `before` events), starts the engine.
 async fn boot(name: &str, before: &[&str]) -> Engine {
     boot_with(name, before, |_| {}).await
@@ -75,10 +68,8 @@ async fn boot_with(name: &str, before: &[&str], tweak: impl FnOnce(&mut ManagerC
     for event in before {
         control.run_event(event).expect("set-up event");
     }
-    let dir = std::env::temp_dir().join(format!("egress-engine-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("state dir");
-    let mut manager_config = ManagerConfig::new(dir.clone());
+    let dir = TempDir::new(&format!("engine-{name}"));
+    let mut manager_config = ManagerConfig::new(dir.path().join("state"));
     manager_config.quiet = Duration::from_millis(20);
     manager_config.max_delay = Duration::from_millis(100);
     manager_config.loss_grace = Duration::from_millis(150);
@@ -88,7 +79,7 @@ async fn boot_with(name: &str, before: &[&str], tweak: impl FnOnce(&mut ManagerC
     Engine {
         handle,
         control,
-        _dir: TempDir(dir),
+        _dir: dir,
     }
 }
 

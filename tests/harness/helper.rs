@@ -25,7 +25,8 @@ pub const REALISTIC_MAC: &str =
 pub struct TempDir(PathBuf);
 
 impl TempDir {
-    /// A fresh `egress-<name>-<pid>` under the system temporary directory.
+    /// A fresh `egress-<name>-<pid>` under the system temporary directory
+    /// (with an empty `state` directory in it).
     pub fn new(name: &str) -> TempDir {
         use std::os::unix::fs::PermissionsExt;
         let dir = std::env::temp_dir().join(format!("egress-{name}-{}", std::process::id()));
@@ -42,8 +43,17 @@ impl TempDir {
 }
 
 impl Drop for TempDir {
+    /// Removes the directory. A route manager still stopping on another
+    /// thread may write its journal into it meanwhile, so removal is
+    /// retried for up to a second until the directory is really gone.
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        for _ in 0..20 {
+            let _ = std::fs::remove_dir_all(&self.0);
+            if !self.0.exists() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 }
 
