@@ -137,6 +137,16 @@ impl Error {
         }
     }
 
+    /// An error from a Linux errno, mapped through [`linux_kind`].
+    pub fn from_linux(op: Op, errno: i32, context: impl Into<String>) -> Error {
+        Error {
+            op,
+            kind: linux_kind(op, errno),
+            errno: Some(errno),
+            context: context.into(),
+        }
+    }
+
     /// The same error, saying what it was about (the route, the interface).
     #[must_use]
     pub fn with_context(mut self, context: impl Into<String>) -> Error {
@@ -219,6 +229,83 @@ pub fn darwin_kind(op: Op, errno: i32) -> ErrorKind {
     }
 }
 
+/// Linux errno values (`include/uapi/asm-generic/errno*.h`, as on x86,
+/// Arm and RISC-V; the Linux backend asserts they equal libc's).
+pub mod linux_errno {
+    /// `EPERM`.
+    pub const EPERM: i32 = 1;
+    /// `ENOENT`: no such rule, or (on delete) no such IPv6 route.
+    pub const ENOENT: i32 = 2;
+    /// `ESRCH`: no such IPv4 route.
+    pub const ESRCH: i32 = 3;
+    /// `EINTR`.
+    pub const EINTR: i32 = 4;
+    /// `ENXIO`.
+    pub const ENXIO: i32 = 6;
+    /// `EAGAIN`.
+    pub const EAGAIN: i32 = 11;
+    /// `ENOMEM`.
+    pub const ENOMEM: i32 = 12;
+    /// `EACCES`.
+    pub const EACCES: i32 = 13;
+    /// `EBUSY`: a dump is already running on the socket.
+    pub const EBUSY: i32 = 16;
+    /// `EEXIST`.
+    pub const EEXIST: i32 = 17;
+    /// `ENODEV`: the interface index names no interface.
+    pub const ENODEV: i32 = 19;
+    /// `EINVAL`.
+    pub const EINVAL: i32 = 22;
+    /// `ERANGE`.
+    pub const ERANGE: i32 = 34;
+    /// `EMSGSIZE`.
+    pub const EMSGSIZE: i32 = 90;
+    /// `ENOPROTOOPT`: a socket option this kernel does not know.
+    pub const ENOPROTOOPT: i32 = 92;
+    /// `EPROTONOSUPPORT`.
+    pub const EPROTONOSUPPORT: i32 = 93;
+    /// `EOPNOTSUPP` (also `ENOTSUP` on Linux).
+    pub const EOPNOTSUPP: i32 = 95;
+    /// `EAFNOSUPPORT`: the kernel was built without that family.
+    pub const EAFNOSUPPORT: i32 = 97;
+    /// `ENETDOWN`: the next hop's interface is down.
+    pub const ENETDOWN: i32 = 100;
+    /// `ENETUNREACH`: the gateway is not on a connected network; on a
+    /// lookup, no route matches.
+    pub const ENETUNREACH: i32 = 101;
+    /// `ENOBUFS`: a notification queue overflowed, or out of memory.
+    pub const ENOBUFS: i32 = 105;
+    /// `ENOTCONN`.
+    pub const ENOTCONN: i32 = 107;
+    /// `ETIMEDOUT`.
+    pub const ETIMEDOUT: i32 = 110;
+    /// `EHOSTUNREACH`: on a scoped lookup, no route on that interface.
+    pub const EHOSTUNREACH: i32 = 113;
+}
+
+/// The Linux table: (operation, Linux errno) → meaning, for rtnetlink
+/// replies (`nlmsgerr`) and the socket calls of the Linux backend.
+pub fn linux_kind(op: Op, errno: i32) -> ErrorKind {
+    use linux_errno::*;
+    match (op, errno) {
+        (_, EEXIST) => ErrorKind::AlreadyExists,
+        // IPv4 answers a delete of a missing route with ESRCH, IPv6 and the
+        // rule code with ENOENT.
+        (_, ESRCH | ENOENT) => ErrorKind::NotFound,
+        // A lookup that finds nothing: unreachable means "no such route".
+        (Op::Get, ENETUNREACH | EHOSTUNREACH) => ErrorKind::NotFound,
+        (_, ENETUNREACH | EHOSTUNREACH | ENETDOWN) => ErrorKind::Unreachable,
+        (_, ENODEV | ENXIO) => ErrorKind::NoSuchInterface,
+        (_, EPERM | EACCES) => ErrorKind::PermissionDenied,
+        (_, EINVAL | EMSGSIZE | ERANGE) => ErrorKind::InvalidRequest,
+        (_, ENOBUFS | ENOMEM) => ErrorKind::NoBuffers,
+        (_, EAGAIN | EINTR | EBUSY) => ErrorKind::WouldBlock,
+        (_, ETIMEDOUT) => ErrorKind::TimedOut,
+        (_, EOPNOTSUPP | EAFNOSUPPORT | EPROTONOSUPPORT | ENOPROTOOPT) => ErrorKind::Unsupported,
+        _ => ErrorKind::Os,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::darwin_errno::*;
@@ -247,6 +334,36 @@ mod tests {
         for (op, errno, kind) in table {
             assert_eq!(darwin_kind(op, errno), kind, "{op} errno {errno}");
         }
+    }
+
+    #[test]
+    fn linux_table() {
+        use super::linux_errno as l;
+        let table = [
+            (Op::Add, l::EEXIST, ErrorKind::AlreadyExists),
+            (Op::Add, l::ENETUNREACH, ErrorKind::Unreachable),
+            (Op::Add, l::ENETDOWN, ErrorKind::Unreachable),
+            (Op::Add, l::ENODEV, ErrorKind::NoSuchInterface),
+            (Op::Add, l::EPERM, ErrorKind::PermissionDenied),
+            (Op::Add, l::EINVAL, ErrorKind::InvalidRequest),
+            (Op::Delete, l::ESRCH, ErrorKind::NotFound),
+            (Op::Delete, l::ENOENT, ErrorKind::NotFound),
+            (Op::Get, l::ENETUNREACH, ErrorKind::NotFound),
+            (Op::Get, l::EHOSTUNREACH, ErrorKind::NotFound),
+            (Op::Watch, l::ENOBUFS, ErrorKind::NoBuffers),
+            (Op::Dump, l::EBUSY, ErrorKind::WouldBlock),
+            (Op::Dump, l::EINTR, ErrorKind::WouldBlock),
+            (Op::Socket, l::ENOPROTOOPT, ErrorKind::Unsupported),
+            (Op::Add, l::EAFNOSUPPORT, ErrorKind::Unsupported),
+            (Op::Socket, l::ETIMEDOUT, ErrorKind::TimedOut),
+            (Op::Watch, l::ENOTCONN, ErrorKind::Os),
+        ];
+        for (op, errno, kind) in table {
+            assert_eq!(linux_kind(op, errno), kind, "{op} errno {errno}");
+        }
+        // The same number means different things on the two systems.
+        assert_eq!(linux_kind(Op::Add, l::ENOBUFS), ErrorKind::NoBuffers);
+        assert_eq!(darwin_kind(Op::Add, 105), ErrorKind::Os);
     }
 
     #[test]
