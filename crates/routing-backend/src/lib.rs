@@ -3,7 +3,7 @@
 //! One trait, [`RouteBackend`], and the backends behind it:
 //! - the simulated Mac ([`sim`]), on every OS;
 //! - macOS, through the `PF_ROUTE` routing socket (`sys::macos`);
-//! - Linux, through rtnetlink (issue 5);
+//! - Linux, through rtnetlink (`sys::linux`);
 //! - an `unsupported` backend that compiles anywhere and says so.
 //!
 //! The macOS and sim backends share [`session::PfRouteSession`], so the
@@ -52,9 +52,11 @@ pub use socket::SocketKind;
 ///   holds a scoped default of its own.
 /// - **The sim** is the macOS backend's logic over a simulated XNU kernel
 ///   that speaks the same bytes, with scenarios and seeded faults.
-/// - **Linux** (issue 5) has no scoped routes; it expresses "scoped to
-///   interface I" as a route in Egress's own table plus an `oif I` rule, and
-///   binds sockets with `SO_BINDTODEVICE`.
+/// - **Linux** has no scoped routes; it expresses "scoped to interface I"
+///   as a route in Egress's own table plus `oif I` rules, tags what it adds
+///   with a route protocol number, and binds sockets with
+///   `SO_BINDTOIFINDEX` (`SO_BINDTODEVICE`). Events come from rtnetlink's
+///   multicast groups, our own changes included (flagged `ours`).
 /// - **Other systems** get a backend that fails every call with
 ///   [`ErrorKind::Unsupported`].
 pub trait RouteBackend: Send {

@@ -11,13 +11,21 @@
 //!   bound to (0 if nothing).
 //! - `SystemBackend` and `system_backend(proto, config)`: this system's
 //!   routing backend (on systems without one, an error that says so).
+//!
+//! macOS: `PF_ROUTE` (`macos`); Linux: rtnetlink (`linux`); anything else:
+//! `unsupported`.
 
 #[cfg(target_os = "macos")]
 mod macos;
 #[cfg(target_os = "macos")]
 pub use macos::*;
 
-#[cfg(not(target_os = "macos"))]
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+pub use linux::*;
+
+#[cfg(not(any(target_os = "macos", target_os = "linux")))]
 mod unsupported;
-#[cfg(not(target_os = "macos"))]
+#[cfg(not(any(target_os = "macos", target_os = "linux")))]
 pub use unsupported::*;
