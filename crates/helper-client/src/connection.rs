@@ -344,6 +344,10 @@ async fn read_frames(mut reader: FrameReader, shared: Arc<Shared>) {
                     let _ = progress.send((done, total));
                 }
             }
+            // An event from a newer minor means nothing to us: skip it.
+            ServerMessage::Event {
+                event: helper_proto::Event::Unknown,
+            } => tracing::debug!("skipping an event this client does not know"),
             ServerMessage::Event { event } => deliver_event(&shared, event),
             ServerMessage::Fatal(body) => {
                 tracing::debug!(code = %body.code, message = %body.message, "the helper closed the connection");
