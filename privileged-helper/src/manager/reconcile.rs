@@ -4,8 +4,8 @@
 
 use routing_backend::{ErrorKind, RouteBackend};
 use routing_core::model::{
-    choose_physical_default, netstat::gateway_text, EgressPolicy, Family, Gateway, PhysicalDefault,
-    RouteSpec,
+    choose_physical_default, netstat::gateway_text, still_usable, EgressPolicy, Family, Gateway,
+    PhysicalDefault, RouteSpec,
 };
 use tokio::sync::mpsc;
 use tokio::time::Instant;
@@ -68,6 +68,17 @@ impl<B: RouteBackend> RouteManager<B> {
         for family in [Family::V4, Family::V6] {
             let decision = choose_physical_default(&table, &self.interfaces, family, &policy);
             let chosen = match (decision.chosen.clone(), self.physical.get(family).clone()) {
+                // A VPN replaced the default outright (and the OS keeps no
+                // scoped default of its own) but the network is still
+                // there: keep pinning it, for the VPN's own traffic must
+                // still leave through it.
+                (None, Some(old))
+                    if vpn_took_default(&table, family, &self.backend)
+                        && still_usable(&old, family, &self.interfaces, &policy) =>
+                {
+                    *self.lost_at.get_mut(family) = None;
+                    Some(old)
+                }
                 (None, Some(old)) => match *self.lost_at.get(family) {
                     Some(t) if t.elapsed() >= self.config.loss_grace => {
                         *self.lost_at.get_mut(family) = None;
@@ -86,6 +97,12 @@ impl<B: RouteBackend> RouteManager<B> {
             };
             let status = self.families.get_mut(family);
             status.reason = match (&decision.chosen, &chosen) {
+                (None, Some(old)) if self.lost_at.get(family).is_none() => format!(
+                    "{}; keeping {} via {}: it is still up and on that network",
+                    decision.reason(),
+                    old.interface,
+                    gateway_word(&old.gateway)
+                ),
                 (None, Some(old)) => format!(
                     "{}; keeping {} for a moment in case it returns",
                     decision.reason(),
@@ -341,4 +358,23 @@ fn egress_of(
         gateway,
         local_addresses,
     }
+}
+
+/// A gateway in a sentence.
+fn gateway_word(gateway: &Gateway) -> String {
+    gateway
+        .ip_addr()
+        .map_or_else(|| "the link".to_string(), |g| g.to_string())
+}
+
+/// Whether the family's primary default exists but is not physical (a VPN
+/// owns it), as opposed to there being no default at all.
+fn vpn_took_default<B: RouteBackend>(
+    table: &routing_core::model::RouteTable,
+    family: Family,
+    backend: &B,
+) -> bool {
+    table
+        .family(family)
+        .any(|r| r.is_default() && !r.is_scoped() && !backend.is_ours(r))
 }

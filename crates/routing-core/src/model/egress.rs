@@ -15,6 +15,7 @@
 //! Ethernet before Wi-Fi before cellular, then the lowest index.
 
 use std::fmt;
+use std::net::IpAddr;
 
 use super::flags::RouteFlags;
 use super::interface::{Interface, InterfaceKind, InterfaceRef};
@@ -201,6 +202,40 @@ pub fn choose_physical_default(
         family,
         chosen,
         considered,
+    }
+}
+
+/// Whether a physical default that no longer shows in the table (a VPN
+/// replaced the default outright, and the OS keeps no scoped default of
+/// its own: Linux, or a Mac with one network service) still works: its
+/// interface is there, up and physical, and still on the gateway's network
+/// (an address of the family whose subnet holds the gateway; any address
+/// for an IPv6 link-local gateway or a point-to-point link).
+///
+/// The route manager then keeps pinning it: the VPN's own traffic must
+/// still leave through it.
+pub fn still_usable(
+    old: &PhysicalDefault,
+    family: Family,
+    interfaces: &[Interface],
+    policy: &EgressPolicy,
+) -> bool {
+    let Some(interface) = interfaces.iter().find(|i| i.index == old.interface.index) else {
+        return false;
+    };
+    if !is_physical(interface, policy) {
+        return false;
+    }
+    let mut addresses = interface
+        .addresses
+        .iter()
+        .filter(|a| Family::of(a.addr) == family);
+    match old.gateway.ip_addr() {
+        Some(IpAddr::V6(gw)) if (gw.segments()[0] & 0xffc0) == 0xfe80 => addresses.next().is_some(),
+        Some(gw) => addresses.any(|a| {
+            IpPrefix::new_truncating(a.addr, a.prefix_len).is_ok_and(|net| net.contains(gw))
+        }),
+        None => addresses.next().is_some(),
     }
 }
 

@@ -189,3 +189,59 @@ fn is_physical_matches_the_candidate_rules() {
         .collect();
     assert_eq!(physical, ["en0", "en7"]);
 }
+
+#[test]
+fn a_lost_default_stays_usable_while_its_network_is_there() {
+    use crate::model::InterfaceAddress;
+    let old = |gateway: &str| PhysicalDefault {
+        interface: InterfaceRef {
+            index: 7,
+            name: "en7".into(),
+        },
+        kind: InterfaceKind::Ethernet,
+        gateway: Gateway::ip(gateway.parse().expect("ip")),
+        from_scoped_default: false,
+    };
+    let address = |addr: &str, prefix_len: u8| InterfaceAddress {
+        addr: addr.parse().expect("ip"),
+        prefix_len,
+        peer_or_broadcast: None,
+    };
+    let mut interfaces = mac_interfaces();
+    interfaces[2].addresses = vec![
+        address("198.51.100.40", 24),
+        address("fe80::2e0:4cff:fe68:a17", 64),
+    ];
+    let p = policy();
+    assert!(still_usable(
+        &old("198.51.100.1"),
+        Family::V4,
+        &interfaces,
+        &p
+    ));
+    assert!(
+        !still_usable(&old("203.0.113.1"), Family::V4, &interfaces, &p),
+        "the gateway is on no network of the interface any more"
+    );
+    assert!(still_usable(&old("fe80::1"), Family::V6, &interfaces, &p));
+    interfaces[2].addresses.clear();
+    assert!(
+        !still_usable(&old("198.51.100.1"), Family::V4, &interfaces, &p),
+        "no address: the network is gone"
+    );
+    interfaces[2].addresses = vec![address("198.51.100.40", 24)];
+    interfaces[2].up = false;
+    assert!(!still_usable(
+        &old("198.51.100.1"),
+        Family::V4,
+        &interfaces,
+        &p
+    ));
+    interfaces.remove(2);
+    assert!(!still_usable(
+        &old("198.51.100.1"),
+        Family::V4,
+        &interfaces,
+        &p
+    ));
+}

@@ -14,7 +14,7 @@ pub mod route;
 pub mod spec;
 
 pub use canonical::{canonical_line, canonical_text};
-pub use egress::{choose_physical_default, Decision, EgressPolicy, PhysicalDefault};
+pub use egress::{choose_physical_default, still_usable, Decision, EgressPolicy, PhysicalDefault};
 pub use flags::{FlagInfo, RouteFlags};
 pub use interface::{Interface, InterfaceAddress, InterfaceKind, InterfaceRef};
 pub use netstat::{render_netstat, NetstatOptions};
