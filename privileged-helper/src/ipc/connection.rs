@@ -262,6 +262,9 @@ impl<S: Service> Connection<S> {
                 self.reply(id, Ok(response)).await
             }
             request => {
+                if let Some(answer) = self.shared.service.call_now(self.peer.caller(), &request) {
+                    return self.reply_with(id, answer).await;
+                }
                 let max = self.shared.limits.max_in_flight;
                 if self.requests.len() >= max {
                     let busy = ErrorBody::new(
@@ -334,6 +337,19 @@ impl<S: Service> Connection<S> {
     async fn reply(&self, id: u64, result: Result<Response, ErrorBody>) -> Result<(), End> {
         let outcome = Outcome::from(result);
         self.send(ServerMessage::Reply { id, outcome }.into()).await
+    }
+
+    /// Replies with a service's answer (and the fd it hands over, if any).
+    async fn reply_with(&self, id: u64, answer: Result<Reply, ErrorBody>) -> Result<(), End> {
+        let (outcome, fd) = match answer {
+            Ok(Reply { response, fd }) => (Outcome::Ok(response), fd),
+            Err(e) => (Outcome::Error(e), None),
+        };
+        self.send(Outgoing {
+            message: ServerMessage::Reply { id, outcome },
+            fd,
+        })
+        .await
     }
 
     /// Queues a message for the writer (waiting while the client reads

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use helper_proto::{Event, Mode, Status};
 use routing_backend::{BackendEvent, RouteChange};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
 
 /// Events kept for subscribers that fall behind (per subscriber, shared ring).
@@ -29,6 +29,8 @@ pub const KERNEL_LOG_LEN: usize = 200;
 #[derive(Debug)]
 pub struct Announcer {
     tx: broadcast::Sender<Event>,
+    /// The latest status, for readers that must not wait on the manager.
+    snapshot: watch::Sender<Option<Status>>,
     last_status: Option<Status>,
     routes_dirty: bool,
     routes_announced: Option<Instant>,
@@ -40,8 +42,10 @@ impl Announcer {
     /// A new announcer with its own channel.
     pub fn new() -> Announcer {
         let (tx, _) = broadcast::channel(EVENT_BUFFER);
+        let (snapshot, _) = watch::channel(None);
         Announcer {
             tx,
+            snapshot,
             last_status: None,
             routes_dirty: false,
             routes_announced: None,
@@ -60,11 +64,17 @@ impl Announcer {
         let _ = self.tx.send(event);
     }
 
+    /// A receiver of the latest status (`None` until start-up is done).
+    pub fn snapshots(&self) -> watch::Receiver<Option<Status>> {
+        self.snapshot.subscribe()
+    }
+
     /// Publishes the status if it differs from the last one published.
     pub fn status(&mut self, status: Status) {
         if self.last_status.as_ref() == Some(&status) {
             return;
         }
+        self.snapshot.send_replace(Some(status.clone()));
         self.last_status = Some(status.clone());
         self.send(Event::Status {
             status: Box::new(status),

@@ -26,7 +26,7 @@ use std::os::fd::OwnedFd;
 use helper_proto::Event;
 use routing_backend::{RouteBackend, SocketKind};
 use routing_core::model::{Family, Interface, IpPrefix, Route, RouteSpec, RouteTable};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 pub use config::{ManagerConfig, ModeOverride, LEGACY_ENV};
@@ -118,6 +118,7 @@ enum Command {
 pub struct ManagerHandle {
     tx: mpsc::Sender<Command>,
     events: broadcast::Sender<Event>,
+    snapshot: watch::Receiver<Option<Status>>,
 }
 
 /// What the manager knows that a bug report needs.
@@ -152,6 +153,16 @@ impl ManagerHandle {
     /// The current status.
     pub async fn status(&self) -> Result<Status, CommandError> {
         self.ask(Command::Status).await
+    }
+
+    /// The status as of the manager's last turn, without waiting on it
+    /// (a turn ends after every command, event and deadline, so this lags
+    /// only while one is under way). `None` if the manager has stopped.
+    pub fn status_now(&self) -> Option<Status> {
+        if self.tx.is_closed() {
+            return None;
+        }
+        self.snapshot.borrow().clone()
     }
 
     /// Switches mode: removes the old mode's routes and installs the new
@@ -312,9 +323,16 @@ pub async fn start<B: RouteBackend + 'static>(backend: B, config: ManagerConfig)
     let (tx, rx) = mpsc::channel(64);
     let mut manager = RouteManager::new(backend, config);
     let events = manager.announce.sender();
+    let snapshot = manager.announce.snapshots();
     manager.startup().await;
+    let status = manager.status();
+    manager.announce.status(status);
     tokio::spawn(manager.run(rx));
-    ManagerHandle { tx, events }
+    ManagerHandle {
+        tx,
+        events,
+        snapshot,
+    }
 }
 
 /// Checks a prefix against the interfaces and overlays (the registered VPN

@@ -486,6 +486,14 @@ impl Service for ManagerService {
     fn subscribe(&self) -> broadcast::Receiver<Event> {
         self.handle.subscribe()
     }
+
+    fn call_now(&self, _caller: Caller, request: &Request) -> Option<Result<Reply, ErrorBody>> {
+        match request {
+            // The manager's last turn already computed it: no round trip.
+            Request::Status => self.handle.status_now().map(|s| Ok(status(s).into())),
+            _ => None,
+        }
+    }
 }
 
 fn status(status: helper_proto::Status) -> Response {

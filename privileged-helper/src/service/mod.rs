@@ -63,4 +63,11 @@ pub trait Service: Send + Sync + 'static {
 
     /// A new receiver of every event (the connection filters and bounds it).
     fn subscribe(&self) -> broadcast::Receiver<Event>;
+
+    /// Answers a request at once, without waiting on anything, when the
+    /// service can (a status from the last snapshot); `None` sends it
+    /// through [`Service::call`]. Must not block.
+    fn call_now(&self, _caller: Caller, _request: &Request) -> Option<Result<Reply, ErrorBody>> {
+        None
+    }
 }
