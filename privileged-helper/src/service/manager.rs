@@ -86,7 +86,9 @@ impl ManagerService {
             Request::ExclusionAdd { prefix, label } => {
                 let registered = h.add_exclusion(prefix, &owner(caller, &label)).await?;
                 Response::ExclusionsChanged {
-                    total: h.exclusions().await?.len(),
+                    // The manager's count: cloning the whole registry to
+                    // count it made n registrations cost O(n²).
+                    total: h.status().await?.exclusions,
                     changed: registered == crate::engine::exclusions::Registered::First,
                 }
             }
@@ -101,7 +103,7 @@ impl ManagerService {
                     ));
                 }
                 Response::ExclusionsChanged {
-                    total: h.exclusions().await?.len(),
+                    total: h.status().await?.exclusions,
                     changed: unregistered == Unregistered::Last,
                 }
             }
