@@ -154,6 +154,23 @@ pub fn encode<T: Serialize>(message: &T) -> Result<Vec<u8>, ErrorBody> {
     Ok(bytes)
 }
 
+/// The payload of `Reply { id, outcome: Ok(response) }` around a response
+/// already encoded with [`encode`]: for answers that many clients ask for
+/// and that change rarely (the status), encoded once instead of per reply.
+pub fn encode_ok_reply(id: u64, response_json: &[u8]) -> Vec<u8> {
+    const HEAD: &str = r#"{"type":"reply","id":"#;
+    const MIDDLE: &str = r#","outcome":{"ok":"#;
+    let id = id.to_string();
+    let mut out =
+        Vec::with_capacity(HEAD.len() + id.len() + MIDDLE.len() + response_json.len() + 2);
+    out.extend_from_slice(HEAD.as_bytes());
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(MIDDLE.as_bytes());
+    out.extend_from_slice(response_json);
+    out.extend_from_slice(b"}}");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +199,20 @@ mod tests {
         };
         let bytes = encode(&reply).unwrap();
         assert_eq!(decode_server(&bytes).unwrap(), reply);
+    }
+
+    #[test]
+    fn a_reply_around_an_encoded_response_reads_as_the_reply() {
+        let response = Response::SimEvents { events: vec![] };
+        let json = encode(&response).unwrap();
+        let bytes = encode_ok_reply(u64::MAX, &json);
+        assert_eq!(
+            decode_server(&bytes).unwrap(),
+            ServerMessage::Reply {
+                id: u64::MAX,
+                outcome: Outcome::Ok(response)
+            }
+        );
     }
 
     #[test]

@@ -31,8 +31,8 @@ use tracing::{debug, info};
 use super::auth::{self, AuthenticatedPeer};
 use super::policy::Policy;
 use super::server::Limits;
-use super::writer::{self, Outgoing};
-use crate::service::{Reply, Service};
+use super::writer::{self, Body, Outgoing};
+use crate::service::{Now, Reply, Service};
 
 /// Room in the control queue besides one reply per request in flight.
 const CONTROL_EXTRA: usize = 16;
@@ -263,7 +263,7 @@ impl<S: Service> Connection<S> {
             }
             request => {
                 if let Some(answer) = self.shared.service.call_now(self.peer.caller(), &request) {
-                    return self.reply_with(id, answer).await;
+                    return self.reply_now(id, answer).await;
                 }
                 let max = self.shared.limits.max_in_flight;
                 if self.requests.len() >= max {
@@ -317,7 +317,7 @@ impl<S: Service> Connection<S> {
                 }
             };
             let reply = Outgoing {
-                message: ServerMessage::Reply { id, outcome },
+                body: Body::Message(ServerMessage::Reply { id, outcome }),
                 fd,
             };
             let _ = control.send(reply).await;
@@ -339,17 +339,30 @@ impl<S: Service> Connection<S> {
         self.send(ServerMessage::Reply { id, outcome }.into()).await
     }
 
-    /// Replies with a service's answer (and the fd it hands over, if any).
-    async fn reply_with(&self, id: u64, answer: Result<Reply, ErrorBody>) -> Result<(), End> {
-        let (outcome, fd) = match answer {
-            Ok(Reply { response, fd }) => (Outcome::Ok(response), fd),
-            Err(e) => (Outcome::Error(e), None),
+    /// Replies with a service's immediate answer (and the fd it hands
+    /// over, if any).
+    async fn reply_now(&self, id: u64, answer: Now) -> Result<(), End> {
+        let (body, fd) = match answer {
+            Now::Encoded(response) => (
+                Body::Encoded(helper_proto::message::encode_ok_reply(id, &response).into()),
+                None,
+            ),
+            Now::Answer(Ok(Reply { response, fd })) => (
+                Body::Message(ServerMessage::Reply {
+                    id,
+                    outcome: Outcome::Ok(response),
+                }),
+                fd,
+            ),
+            Now::Answer(Err(e)) => (
+                Body::Message(ServerMessage::Reply {
+                    id,
+                    outcome: Outcome::Error(e),
+                }),
+                None,
+            ),
         };
-        self.send(Outgoing {
-            message: ServerMessage::Reply { id, outcome },
-            fd,
-        })
-        .await
+        self.send(Outgoing { body, fd }).await
     }
 
     /// Queues a message for the writer (waiting while the client reads

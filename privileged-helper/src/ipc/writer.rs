@@ -36,13 +36,40 @@ pub(super) fn codec() -> LengthDelimitedCodec {
 /// A message for the client, with the fd that rides with it.
 #[derive(Debug)]
 pub(super) struct Outgoing {
-    pub(super) message: ServerMessage,
+    pub(super) body: Body,
     pub(super) fd: Option<OwnedFd>,
+}
+
+/// What a frame carries.
+// One per frame in flight, briefly: boxing the message buys nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(super) enum Body {
+    /// A message, encoded by the writer.
+    Message(ServerMessage),
+    /// A reply payload encoded already (under the frame limit).
+    Encoded(Bytes),
+}
+
+impl Outgoing {
+    fn is_fatal(&self) -> bool {
+        matches!(self.body, Body::Message(ServerMessage::Fatal(_)))
+    }
+
+    fn frame(&self, out: &mut BytesMut) -> bool {
+        match &self.body {
+            Body::Message(message) => frame(message, out),
+            Body::Encoded(payload) => codec().encode(payload.clone(), out).is_ok(),
+        }
+    }
 }
 
 impl From<ServerMessage> for Outgoing {
     fn from(message: ServerMessage) -> Outgoing {
-        Outgoing { message, fd: None }
+        Outgoing {
+            body: Body::Message(message),
+            fd: None,
+        }
     }
 }
 
@@ -84,7 +111,7 @@ pub(super) async fn run(
     let mut buf = BytesMut::with_capacity(4096);
     let mut carried: Option<Outgoing> = None;
     loop {
-        let first = match carried.take() {
+        let mut first = match carried.take() {
             Some(next) => next,
             None => tokio::select! {
                 biased;
@@ -93,10 +120,10 @@ pub(super) async fn run(
                 else => break,
             },
         };
-        let mut fatal = matches!(first.message, ServerMessage::Fatal(_));
-        if let Some(fd) = first.fd {
+        let mut fatal = first.is_fatal();
+        if let Some(fd) = first.fd.take() {
             buf.clear();
-            if frame(&first.message, &mut buf) {
+            if first.frame(&mut buf) {
                 if let Err(e) = in_time(stall, send_with_fd(&mut half, &buf, fd)).await {
                     debug!(error = %e, "the client is gone");
                     return;
@@ -104,7 +131,7 @@ pub(super) async fn run(
             }
         } else {
             buf.clear();
-            frame(&first.message, &mut buf);
+            first.frame(&mut buf);
             // Batch what is already queued, up to an fd or a fatal error.
             while !fatal && buf.len() < BATCH_BYTES {
                 let next = match control.try_recv() {
@@ -118,8 +145,8 @@ pub(super) async fn run(
                     carried = Some(next);
                     break;
                 }
-                fatal = matches!(next.message, ServerMessage::Fatal(_));
-                frame(&next.message, &mut buf);
+                fatal = next.is_fatal();
+                next.frame(&mut buf);
             }
             if let Err(e) = in_time(stall, half.write_all(&buf)).await {
                 debug!(error = %e, "the client is gone");

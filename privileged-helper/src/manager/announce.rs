@@ -11,7 +11,10 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
-use helper_proto::{Event, Mode, Status};
+use std::sync::Arc;
+
+use bytes::Bytes;
+use helper_proto::{Event, Mode, Response, Status};
 use routing_backend::{BackendEvent, RouteChange};
 use tokio::sync::{broadcast, watch};
 use tokio::time::Instant;
@@ -25,12 +28,36 @@ pub const ROUTES_EVERY: Duration = Duration::from_millis(250);
 /// Kernel events kept for diagnostics.
 pub const KERNEL_LOG_LEN: usize = 200;
 
+/// The status as of the manager's last turn, and the status response
+/// already encoded (encoded once per change, not once per request).
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// The status.
+    pub status: Arc<Status>,
+    /// `Response::Status` for it, as `helper_proto::message::encode` writes it.
+    pub encoded: Bytes,
+}
+
+impl Snapshot {
+    fn of(status: &Status) -> Snapshot {
+        let response = Response::Status {
+            status: Box::new(status.clone()),
+        };
+        Snapshot {
+            status: Arc::new(status.clone()),
+            encoded: helper_proto::message::encode(&response)
+                .map(Bytes::from)
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// The manager's voice.
 #[derive(Debug)]
 pub struct Announcer {
     tx: broadcast::Sender<Event>,
     /// The latest status, for readers that must not wait on the manager.
-    snapshot: watch::Sender<Option<Status>>,
+    snapshot: watch::Sender<Option<Snapshot>>,
     last_status: Option<Status>,
     routes_dirty: bool,
     routes_announced: Option<Instant>,
@@ -65,7 +92,7 @@ impl Announcer {
     }
 
     /// A receiver of the latest status (`None` until start-up is done).
-    pub fn snapshots(&self) -> watch::Receiver<Option<Status>> {
+    pub fn snapshots(&self) -> watch::Receiver<Option<Snapshot>> {
         self.snapshot.subscribe()
     }
 
@@ -74,7 +101,7 @@ impl Announcer {
         if self.last_status.as_ref() == Some(&status) {
             return;
         }
-        self.snapshot.send_replace(Some(status.clone()));
+        self.snapshot.send_replace(Some(Snapshot::of(&status)));
         self.last_status = Some(status.clone());
         self.send(Event::Status {
             status: Box::new(status),

@@ -118,7 +118,7 @@ enum Command {
 pub struct ManagerHandle {
     tx: mpsc::Sender<Command>,
     events: broadcast::Sender<Event>,
-    snapshot: watch::Receiver<Option<Status>>,
+    snapshot: watch::Receiver<Option<announce::Snapshot>>,
 }
 
 /// What the manager knows that a bug report needs.
@@ -162,7 +162,20 @@ impl ManagerHandle {
         if self.tx.is_closed() {
             return None;
         }
-        self.snapshot.borrow().clone()
+        self.snapshot.borrow().as_ref().map(|s| (*s.status).clone())
+    }
+
+    /// [`ManagerHandle::status_now`] as an encoded `Response::Status`
+    /// (`None` too if it could not be encoded: ask the manager instead).
+    pub fn status_encoded(&self) -> Option<bytes::Bytes> {
+        if self.tx.is_closed() {
+            return None;
+        }
+        self.snapshot
+            .borrow()
+            .as_ref()
+            .map(|s| s.encoded.clone())
+            .filter(|b| !b.is_empty())
     }
 
     /// Switches mode: removes the old mode's routes and installs the new

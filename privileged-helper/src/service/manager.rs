@@ -17,7 +17,7 @@ use routing_core::model::{Family, Interface, InterfaceKind, Route};
 use tokio::sync::{broadcast, mpsc};
 
 use super::bundle;
-use super::{Caller, ProgressSender, Reply, Service};
+use super::{Caller, Now, ProgressSender, Reply, Service};
 use crate::manager::{CommandError, ManagerHandle, Progress};
 
 /// How many handed-out sockets `probe` remembers (oldest forgotten first).
@@ -489,10 +489,11 @@ impl Service for ManagerService {
         self.handle.subscribe()
     }
 
-    fn call_now(&self, _caller: Caller, request: &Request) -> Option<Result<Reply, ErrorBody>> {
+    fn call_now(&self, _caller: Caller, request: &Request) -> Option<Now> {
         match request {
-            // The manager's last turn already computed it: no round trip.
-            Request::Status => self.handle.status_now().map(|s| Ok(status(s).into())),
+            // The manager's last turn computed and encoded it: no round
+            // trip, no copy, no encoding per request.
+            Request::Status => self.handle.status_encoded().map(Now::Encoded),
             _ => None,
         }
     }

@@ -67,7 +67,18 @@ pub trait Service: Send + Sync + 'static {
     /// Answers a request at once, without waiting on anything, when the
     /// service can (a status from the last snapshot); `None` sends it
     /// through [`Service::call`]. Must not block.
-    fn call_now(&self, _caller: Caller, _request: &Request) -> Option<Result<Reply, ErrorBody>> {
+    fn call_now(&self, _caller: Caller, _request: &Request) -> Option<Now> {
         None
     }
+}
+
+/// An immediate answer.
+// Returned and consumed at once: boxing the answer buys nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub enum Now {
+    /// An answer to encode.
+    Answer(Result<Reply, ErrorBody>),
+    /// A successful response, encoded already (`helper_proto::message::encode`).
+    Encoded(bytes::Bytes),
 }
