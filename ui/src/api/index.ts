@@ -1,0 +1,88 @@
+// The only module that talks to Tauri: every command and event of
+// docs/APP.md, typed. A rejected command always rejects with an `AppError`
+// (Tauri's own failures — a command the window's capability does not allow,
+// say — arrive as bare strings and are turned into one here).
+
+import { invoke } from '@tauri-apps/api/core';
+import { listen, type UnlistenFn } from '@tauri-apps/api/event';
+
+import { toAppError } from '../lib/errors';
+import type {
+  Connection,
+  Exclusion,
+  ExportFormat,
+  Family,
+  FlushReport,
+  HelperEvent,
+  InterfaceRate,
+  LookupAnswer,
+  Mode,
+  ModeProgress,
+  ProbeAnswer,
+  RouteFilter,
+  RouteRow,
+  SimAction,
+  SimEvent,
+  Status,
+} from './types';
+
+export type * from './types';
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (e) {
+    throw toAppError(e);
+  }
+}
+
+/** Where the connection to the helper stands. */
+export const connection = (): Promise<Connection> => call('connection');
+
+/** Mode, egress per family, pins, history. */
+export const status = (): Promise<Status> => call('status');
+
+/** The routing table (every page, in dump order), optionally filtered by the helper. */
+export const routes = (filter?: RouteFilter): Promise<RouteRow[]> =>
+  call('routes', filter ? { filter } : {});
+
+/** "Which interface would traffic to `destination` take?", optionally as a socket bound to `scopedTo`. */
+export const lookup = (destination: string, scopedTo?: string): Promise<LookupAnswer> =>
+  call('lookup', scopedTo ? { destination, scopedTo } : { destination });
+
+/** Switches the mode; progress arrives as `mode-progress` events. */
+export const setMode = (mode: Mode): Promise<Status> => call('set_mode', { mode });
+
+/** The registered exclusions. */
+export const exclusions = (): Promise<Exclusion[]> => call('exclusions');
+
+/** Residual routes of ours: listed (`dryRun`) or removed. */
+export const flush = (dryRun: boolean): Promise<FlushReport> => call('flush', { dryRun });
+
+/** A probe through a socket the helper bound to the physical interface. */
+export const verify = (family: Family): Promise<ProbeAnswer> => call('verify', { family });
+
+/** The simulated Mac's scenario events (sim backend only). */
+export const simEvents = (): Promise<SimEvent[]> => call('sim_events');
+
+/** Drives the simulated Mac (sim backend only). */
+export const sim = (action: SimAction): Promise<Status> => call('sim', { action });
+
+/** Live per-interface rates. */
+export const throughput = (): Promise<InterfaceRate[]> => call('throughput');
+
+/** The whole table as text to save. */
+export const exportTable = (format: ExportFormat): Promise<string> =>
+  call('export_table', { format });
+
+/** Every helper event, forwarded by the app. */
+export const onHelperEvent = (handler: (event: HelperEvent) => void): Promise<UnlistenFn> =>
+  listen<HelperEvent>('helper-event', (e) => handler(e.payload));
+
+/** Every change of the connection's state. */
+export const onConnection = (handler: (c: Connection) => void): Promise<UnlistenFn> =>
+  listen<Connection>('connection', (e) => handler(e.payload));
+
+/** Progress of a mode switch this app started. */
+export const onModeProgress = (handler: (p: ModeProgress) => void): Promise<UnlistenFn> =>
+  listen<ModeProgress>('mode-progress', (e) => handler(e.payload));

@@ -1,0 +1,6 @@
+import { render } from 'preact';
+
+import '../styles.css';
+import { InspectorApp } from './App';
+
+render(<InspectorApp />, document.getElementById('app')!);

@@ -1,0 +1,6 @@
+import { render } from 'preact';
+
+import '../styles.css';
+import { PopoverApp } from './App';
+
+render(<PopoverApp />, document.getElementById('app')!);

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+
+import { formatRate, isTunnelName, kindLabel, pinBadge, plural, relativeTime } from '../../src/lib/format';
+
+const NOW = 1_800_000_000_000; // ms
+const ago = (s: number) => NOW / 1000 - s;
+
+describe('relative time', () => {
+  it('reads like a person would say it', () => {
+    expect(relativeTime(ago(0), NOW)).toBe('just now');
+    expect(relativeTime(ago(4), NOW)).toBe('just now');
+    expect(relativeTime(ago(42), NOW)).toBe('42 s ago');
+    expect(relativeTime(ago(60), NOW)).toBe('1 min ago');
+    expect(relativeTime(ago(59 * 60 + 59), NOW)).toBe('59 min ago');
+    expect(relativeTime(ago(3 * 3600), NOW)).toBe('3 h ago');
+    expect(relativeTime(ago(86400), NOW)).toBe('1 day ago');
+    expect(relativeTime(ago(5 * 86400), NOW)).toBe('5 days ago');
+  });
+
+  it('says "just now" for a time a little in the future (clock skew)', () => {
+    expect(relativeTime(ago(-30), NOW)).toBe('just now');
+  });
+});
+
+describe('rates', () => {
+  it('uses network-meter units', () => {
+    expect(formatRate(0)).toBe('0 B/s');
+    expect(formatRate(999)).toBe('999 B/s');
+    expect(formatRate(1000)).toBe('1.00 KB/s');
+    expect(formatRate(96_500)).toBe('96.5 KB/s');
+    expect(formatRate(1_284_000)).toBe('1.28 MB/s');
+    expect(formatRate(250_000_000)).toBe('250 MB/s');
+    expect(formatRate(-1)).toBe('—');
+    expect(formatRate(Number.NaN)).toBe('—');
+  });
+});
+
+describe('words', () => {
+  it('names interface kinds and tunnels', () => {
+    expect(kindLabel('wifi')).toBe('Wi-Fi');
+    expect(kindLabel(null)).toBe('Unknown');
+    expect(['utun4', 'ipsec0', 'wg0', 'tun1', 'ppp0'].every(isTunnelName)).toBe(true);
+    expect(['en0', 'bridge100', 'lo0', 'utunx'].some(isTunnelName)).toBe(false);
+  });
+
+  it('gives each pin state its badge', () => {
+    expect(pinBadge({ state: 'pinned' })).toMatchObject({ label: 'pinned', tone: 'ok' });
+    expect(pinBadge({ state: 'reused' })).toMatchObject({ label: 'reused', tone: 'info' });
+    expect(pinBadge({ state: 'stale', detail: 'gateway moved' }).title).toContain('gateway moved');
+    expect(pinBadge({ state: 'failed', detail: 'EEXIST' })).toMatchObject({ label: 'failed', tone: 'bad' });
+    expect(pinBadge({ state: 'none' }).tone).toBe('muted');
+  });
+
+  it('pluralises with thousands separators', () => {
+    expect(plural(1, 'route')).toBe('1 route');
+    expect(plural(10000, 'route')).toBe('10,000 routes');
+  });
+});
