@@ -7,6 +7,7 @@
 
 pub mod daemon;
 pub mod engine;
+pub mod install;
 pub mod ipc;
 pub mod journal;
 pub mod manager;

@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use egress_helper::daemon::{self, Ipc, Signals};
+use egress_helper::install;
 use egress_helper::manager::{self, ManagerConfig, ModeOverride, LEGACY_ENV};
 use egress_helper::service::ManagerService;
 use routing_backend::session::SessionConfig;
@@ -46,6 +47,18 @@ struct Cli {
 enum Command {
     /// Runs the helper until SIGINT or SIGTERM, then removes its routes.
     Run(RunArgs),
+    /// Removes every route (and on Linux every rule) of ours, then exits:
+    /// the systemd unit's stop step, also after a crash.
+    Cleanup(install::cli::CleanupArgs),
+    /// macOS before 13: installs the helper as a LaunchDaemon
+    /// (/Library/LaunchDaemons) and starts it.
+    Install(install::cli::InstallArgs),
+    /// macOS before 13: stops the LaunchDaemon, removes our routes and its files.
+    Uninstall(install::cli::UninstallArgs),
+    /// Prints the LaunchDaemon plist (legacy, or the app bundle's with --bundle).
+    PrintPlist(install::cli::PrintPlistArgs),
+    /// Prints the systemd unit egress-helper.service.
+    PrintUnit(install::cli::PrintUnitArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -124,7 +137,14 @@ fn default_state_dir() -> PathBuf {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Run(args) = cli.command;
+    let args = match cli.command {
+        Command::Run(args) => args,
+        Command::Cleanup(args) => return install::cli::cleanup(&args),
+        Command::Install(args) => return install::cli::install(&args),
+        Command::Uninstall(args) => return install::cli::uninstall(&args),
+        Command::PrintPlist(args) => return install::cli::print_plist(&args),
+        Command::PrintUnit(args) => return install::cli::print_unit(&args),
+    };
     let log_file = match args.log_file.as_deref().map(open_log).transpose() {
         Ok(file) => file,
         Err(e) => {
