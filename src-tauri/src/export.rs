@@ -42,7 +42,7 @@ pub fn export(rows: &[RouteRow], format: Format) -> String {
             text
         }
         Format::Csv => csv(rows),
-        Format::Netstat => netstat(rows),
+        Format::Netstat => helper_proto::text::netstat(rows, false),
     }
 }
 
@@ -88,54 +88,6 @@ fn csv_field(field: &str) -> String {
     } else {
         field.to_string()
     }
-}
-
-/// `Routing tables`, then `Internet:` and `Internet6:` sections (each only
-/// when it has rows) with netstat's five columns, left-aligned.
-fn netstat(rows: &[RouteRow]) -> String {
-    let mut out = String::from("Routing tables\n");
-    for family in [Family::V4, Family::V6] {
-        let mut table =
-            vec![["Destination", "Gateway", "Flags", "Netif", "Expire"].map(String::from)];
-        table.extend(
-            rows.iter()
-                .filter(|r| r.family == family && !r.cloned)
-                .map(|r| {
-                    [
-                        r.destination.clone(),
-                        r.gateway.clone(),
-                        r.flags.clone(),
-                        r.netif.clone(),
-                        r.expire.clone(),
-                    ]
-                }),
-        );
-        if table.len() == 1 {
-            continue;
-        }
-        out.push('\n');
-        out.push_str(family.netstat_title());
-        out.push_str(":\n");
-        let widths: Vec<usize> = (0..5)
-            .map(|c| {
-                table
-                    .iter()
-                    .map(|r| r[c].chars().count())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect();
-        for row in &table {
-            let mut line = String::new();
-            for (cell, width) in row.iter().zip(&widths) {
-                line.push_str(cell);
-                line.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
-            }
-            out.push_str(line.trim_end());
-            out.push('\n');
-        }
-    }
-    out
 }
 
 #[cfg(test)]

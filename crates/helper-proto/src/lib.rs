@@ -27,6 +27,7 @@ pub mod error;
 pub mod event;
 pub mod message;
 pub mod request;
+pub mod text;
 pub mod types;
 pub mod version;
 
