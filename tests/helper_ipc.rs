@@ -146,11 +146,18 @@ async fn every_request_over_the_socket() {
     assert_eq!(status.mode, Mode::Legacy);
     assert_eq!(status.held_exclusion_routes, 1);
     assert_eq!(progress.last().map(|p| p.0), progress.last().map(|p| p.1));
-    let seen = events_until(
+    let mut seen = events_until(
         &mut events,
         |e| matches!(e, Event::Status { status } if status.mode == Mode::Legacy),
     )
     .await;
+    // Our own writes are announced like the kernel's (the Route Inspector
+    // refreshes on it), after the status that says what happened.
+    seen.extend(events_until(&mut events, |e| matches!(e, Event::RoutesChanged)).await);
+    assert!(
+        matches!(seen.last(), Some(Event::RoutesChanged)),
+        "no routes_changed after our own writes: {seen:?}"
+    );
     assert!(
         seen.iter().any(|e| matches!(
             e,

@@ -144,6 +144,13 @@ impl Announcer {
         }
     }
 
+    /// Our own steps changed the table. The backend hands our replies to
+    /// the session, not to the event stream, so without this a client
+    /// would hear about kernel changes but never about ours.
+    pub fn routes_written(&mut self) {
+        self.routes_dirty = true;
+    }
+
     /// When a pending "routes changed" may go out.
     pub fn routes_deadline(&self) -> Option<Instant> {
         if !self.routes_dirty {

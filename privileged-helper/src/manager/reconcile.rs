@@ -182,6 +182,9 @@ impl<B: RouteBackend> RouteManager<B> {
         if let Some(progress) = progress {
             let _ = progress.send(Progress { done: total, total }).await;
         }
+        if added + removed > 0 {
+            self.announce.routes_written();
+        }
         let mut text = if total == 0 {
             "nothing to change".to_string()
         } else {
