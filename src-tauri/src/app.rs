@@ -181,8 +181,12 @@ fn init_logging() {
 pub fn run() {
     init_logging();
     let socket = helper_client::default_socket_path();
-    let owner = Arc::new(Owner::new(socket, &crate::software()));
-    let state = AppState::new(owner.clone());
+    let service_manager = crate::setup::platform();
+    let owner = Arc::new(
+        Owner::new(socket, &crate::software()).with_service_manager(service_manager.clone()),
+    );
+    let state = AppState::new(owner.clone())
+        .with_service_manager(service_manager, std::time::Duration::from_secs(10));
     let builder = tauri::Builder::default()
         // First, so a second launch only shows the running app's popover.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {

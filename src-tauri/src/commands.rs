@@ -16,6 +16,8 @@ use crate::connection::Connection;
 use crate::error::AppError;
 use crate::export::{export, Format};
 use crate::helper::Helper;
+use crate::setup::commands::Registration;
+use crate::setup::ServiceManager;
 use crate::throughput::{InterfaceRate, Throughput};
 
 /// What every command shares.
@@ -26,6 +28,10 @@ pub struct AppState {
     pub throughput: Throughput,
     /// Set while a mode switch this app started is under way.
     switching: AtomicBool,
+    /// Who installs and runs the helper (a fake in tests).
+    pub service_manager: Arc<dyn ServiceManager>,
+    /// How long a setup action may take to show.
+    pub settle: std::time::Duration,
 }
 
 impl std::fmt::Debug for AppState {
@@ -41,6 +47,30 @@ impl AppState {
             helper,
             throughput: Throughput::default(),
             switching: AtomicBool::new(false),
+            service_manager: crate::setup::platform(),
+            settle: std::time::Duration::from_secs(10),
+        }
+    }
+
+    /// The same state with another service manager (tests put a fake),
+    /// and the time setup actions may take to show.
+    pub fn with_service_manager(
+        mut self,
+        manager: Arc<dyn ServiceManager>,
+        settle: std::time::Duration,
+    ) -> AppState {
+        self.service_manager = manager;
+        self.settle = settle;
+        self
+    }
+
+    /// The helper and its service manager, for the setup commands.
+    pub fn registration(&self) -> Registration {
+        Registration {
+            helper: Arc::clone(&self.helper),
+            manager: Arc::clone(&self.service_manager),
+            app: crate::software(),
+            settle: self.settle,
         }
     }
 

@@ -13,8 +13,12 @@ use crate::error::AppError;
 pub enum ConnState {
     /// Talking to the helper.
     Connected,
-    /// Nothing listens at the socket (or the helper went away); retrying.
+    /// Nothing listens at the socket (or the helper went away), though a
+    /// helper is installed (or the app cannot tell); retrying.
     NotRunning,
+    /// Nothing listens at the socket and no helper is installed
+    /// (no systemd unit, the bundle's daemon not registered); retrying.
+    NotInstalled,
     /// The socket or the policy keeps this user out.
     NotPermitted,
     /// The helper speaks another protocol major.
@@ -82,11 +86,32 @@ impl Connection {
             }
             _ => ConnState::Connecting,
         };
+        // The refusal names the helper; keep it so both versions show.
+        let helper = match error {
+            ClientError::Incompatible(body) => {
+                crate::setup::versions::refusing_helper(&body.message)
+            }
+            _ => None,
+        };
         Connection {
             state,
             message: Some(error.to_string()),
+            helper,
             ..Connection::connecting(socket)
         }
+    }
+
+    /// "Not running" becomes "not installed" when the service manager says
+    /// nothing is installed (`installed`: `Some(false)`).
+    pub fn with_installed(mut self, installed: Option<bool>) -> Connection {
+        if self.state == ConnState::NotRunning && installed == Some(false) {
+            self.state = ConnState::NotInstalled;
+            self.message = Some(format!(
+                "the Egress helper is not installed: nothing is listening at {}",
+                self.socket
+            ));
+        }
+        self
     }
 
     /// Whether commands can reach the helper.
@@ -104,6 +129,7 @@ impl Connection {
         let code = match self.state {
             ConnState::Connected | ConnState::Connecting => "disconnected",
             ConnState::NotRunning => "not_running",
+            ConnState::NotInstalled => "not_installed",
             ConnState::NotPermitted => "not_permitted",
             ConnState::Incompatible => "incompatible",
         };
@@ -137,5 +163,27 @@ mod tests {
         assert_eq!(serde_json::to_value(&gone).unwrap()["state"], "not_running");
         assert_eq!(gone.error().code, "not_running");
         assert!(gone.error().message.contains("not running"));
+        let kept = gone.clone().with_installed(Some(true));
+        assert_eq!(kept.state, ConnState::NotRunning);
+        assert_eq!(gone.clone().with_installed(None), gone);
+        let missing = gone.with_installed(Some(false));
+        assert_eq!(missing.state, ConnState::NotInstalled);
+        assert_eq!(missing.error().code, "not_installed");
+        assert!(missing.error().message.contains("not installed"));
+    }
+
+    #[test]
+    fn an_incompatible_helper_is_named_from_its_refusal() {
+        let hello = helper_proto::Hello {
+            protocol: helper_proto::ProtocolVersion { major: 9, minor: 0 },
+            software: "egress-app 9.0.0".into(),
+        };
+        let body = hello
+            .check(helper_proto::PROTOCOL, "egress-helper 0.1.0")
+            .unwrap_err();
+        let c = Connection::failed("/tmp/s", &ClientError::Incompatible(body));
+        assert_eq!(c.state, ConnState::Incompatible);
+        assert_eq!(c.helper.as_deref(), Some("egress-helper 0.1.0"));
+        assert_eq!(c.error().code, "incompatible");
     }
 }

@@ -21,6 +21,7 @@ pub mod notify;
 pub mod owner;
 pub mod popover;
 pub mod settings;
+pub mod setup;
 pub mod throughput;
 pub mod tray;
 
@@ -50,6 +51,12 @@ pub fn register<R: tauri::Runtime>(
             commands::sim,
             commands::throughput,
             commands::export_table,
+            setup::commands::helper_setup,
+            setup::commands::register_helper,
+            setup::commands::unregister_helper,
+            setup::commands::restart_helper,
+            setup::commands::update_helper,
+            setup::commands::open_approval_settings,
         ])
 }
 

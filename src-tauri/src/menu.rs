@@ -149,6 +149,7 @@ pub fn model(
             connection.backend.as_deref().unwrap_or("unknown backend")
         ),
         ConnState::NotRunning => "Helper: not running".to_string(),
+        ConnState::NotInstalled => "Helper: not installed".to_string(),
         ConnState::NotPermitted => "Helper: not permitted".to_string(),
         ConnState::Incompatible => "Helper: incompatible version".to_string(),
         ConnState::Connecting => "Helper: connecting…".to_string(),

@@ -22,6 +22,7 @@ use routing_core::model::Family;
 use crate::connection::Connection;
 use crate::error::AppError;
 use crate::helper::{verify_destination, Helper, Progress};
+use crate::setup::ServiceManager;
 
 /// How long to wait before trying again after a failure that waiting
 /// alone does not cure (not permitted, incompatible): a policy reload or
@@ -45,12 +46,23 @@ struct State {
     status: Option<Status>,
 }
 
+/// The service manager asked whether a helper is installed at all, so
+/// "not running" can be told from "not installed".
+struct Installed(Arc<dyn ServiceManager>);
+
+impl std::fmt::Debug for Installed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Installed({:?})", self.0.manager())
+    }
+}
+
 /// The connection owner. Cheap to share (`Arc`); [`Owner::run`] is its task.
 #[derive(Debug)]
 pub struct Owner {
     socket: PathBuf,
     software: String,
     state: Mutex<State>,
+    installed: Option<Installed>,
 }
 
 impl Owner {
@@ -65,7 +77,16 @@ impl Owner {
                 connection,
                 status: None,
             }),
+            installed: None,
         }
+    }
+
+    /// Asks `manager` whether a helper is installed whenever nothing
+    /// answers, so the connection says "not installed" rather than "not
+    /// running" when that is the truth.
+    pub fn with_service_manager(mut self, manager: Arc<dyn ServiceManager>) -> Owner {
+        self.installed = Some(Installed(manager));
+        self
     }
 
     /// The connection's state now.
@@ -135,7 +156,11 @@ impl Owner {
     }
 
     fn failed(&self, sink: &dyn Sink, error: &ClientError) {
-        self.set(sink, None, Connection::failed(&self.socket_text(), error));
+        let mut connection = Connection::failed(&self.socket_text(), error);
+        if let Some(Installed(manager)) = &self.installed {
+            connection = connection.with_installed(manager.installed());
+        }
+        self.set(sink, None, connection);
     }
 
     /// Connects: one attempt (so the UI learns at once why it cannot),

@@ -47,3 +47,27 @@ async fn without_a_helper_commands_say_not_running_and_it_keeps_trying() {
     assert!(!task.is_finished(), "the owner keeps retrying");
     task.abort();
 }
+
+#[tokio::test]
+async fn without_an_installed_helper_it_says_not_installed() {
+    let dir = std::env::temp_dir().join(format!("egress-app-owner-ni-{}", std::process::id()));
+    let socket = dir.join("missing.sock");
+    let systemd = crate::setup::systemd::Systemd::new(
+        crate::setup::systemd::Paths::under(&dir),
+        Arc::new(crate::setup::systemd::NoRunner),
+    );
+    let owner =
+        Arc::new(Owner::new(socket, "egress-app test").with_service_manager(Arc::new(systemd)));
+    let sink = Arc::new(Recorder::default());
+    let task = tokio::spawn(Arc::clone(&owner).run(sink));
+    for _ in 0..100 {
+        if owner.connection().state == ConnState::NotInstalled {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(owner.connection().state, ConnState::NotInstalled);
+    let error = owner.status().await.unwrap_err();
+    assert_eq!(error.code, "not_installed");
+    task.abort();
+}
