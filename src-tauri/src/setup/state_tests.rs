@@ -176,15 +176,10 @@ fn it_reads_as_the_contract_spells_it() {
         APP,
         "admin",
     );
-    let json = serde_json::to_value(&s).unwrap();
-    assert_eq!(
-        json,
-        serde_json::json!({
-            "state": "needs_approval", "manager": "app_service", "service": "requires_approval",
-            "actions": ["open_approval_settings", "unregister"], "app": APP, "helper": null,
-            "group": null, "socket": SOCKET,
-            "message": format!("the Egress helper is not running: nothing is listening at {SOCKET}"),
-            "notice": null
-        })
-    );
+    // The UI's types are checked against the same file (ui/tests/unit/types.test.ts).
+    let fixture: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../ui/tests/fixtures/setup-needs-approval.json"
+    ))
+    .unwrap();
+    assert_eq!(serde_json::to_value(&s).unwrap(), fixture);
 }

@@ -22,6 +22,8 @@ import type {
   RouteFilter,
   RouteRow,
   SimAction,
+  Setup,
+  SetupAction,
   SimEvent,
   Status,
 } from './types';
@@ -74,6 +76,21 @@ export const throughput = (): Promise<InterfaceRate[]> => call('throughput');
 /** The whole table as text to save. */
 export const exportTable = (format: ExportFormat): Promise<string> =>
   call('export_table', { format });
+
+/** The helper's availability, its versions and what the app can do about it. */
+export const helperSetup = (): Promise<Setup> => call('helper_setup');
+
+/** The command of each setup action. */
+export const SETUP_COMMANDS: Record<SetupAction, string> = {
+  register: 'register_helper',
+  unregister: 'unregister_helper',
+  restart: 'restart_helper',
+  update: 'update_helper',
+  open_approval_settings: 'open_approval_settings',
+};
+
+/** Takes a setup action; resolves to the state after (with a notice of what happened). */
+export const setupAction = (action: SetupAction): Promise<Setup> => call(SETUP_COMMANDS[action]);
 
 /** Every helper event, forwarded by the app. */
 export const onHelperEvent = (handler: (event: HelperEvent) => void): Promise<UnlistenFn> =>

@@ -191,11 +191,25 @@ export type ErrorCode =
   | 'unknown';
 
 /** The app's own codes for a helper it cannot talk to. */
-export type ConnectionErrorCode = 'not_running' | 'not_permitted' | 'incompatible' | 'disconnected';
+export type ConnectionErrorCode =
+  | 'not_running'
+  | 'not_installed'
+  | 'not_permitted'
+  | 'incompatible'
+  | 'disconnected';
+
+/** Codes of the helper-setup commands' failures (docs/APP.md). */
+export type SetupErrorCode =
+  | 'not_available'
+  | 'cancelled'
+  | 'failed'
+  | 'requires_approval'
+  | 'invalid_signature'
+  | 'already_registered';
 
 /** A failed command (docs/APP.md): a code to branch on, a sentence to show. */
 export interface AppError {
-  code: ErrorCode | ConnectionErrorCode;
+  code: ErrorCode | ConnectionErrorCode | SetupErrorCode;
   message: string;
 }
 
@@ -203,6 +217,7 @@ export interface AppError {
 export type ConnectionState =
   | 'connected'
   | 'not_running'
+  | 'not_installed'
   | 'not_permitted'
   | 'incompatible'
   | 'connecting';
@@ -216,6 +231,49 @@ export interface Connection {
   access: Access | null;
   changeRequires: string | null;
   socket: string;
+}
+
+/** Who runs the helper (docs/APP.md `Setup.manager`). */
+export type ServiceManagerKind = 'app_service' | 'legacy_launchd' | 'systemd' | 'unmanaged';
+
+/** What that manager says (docs/APP.md `Setup.service`). */
+export type ServiceStatus =
+  | 'not_installed'
+  | 'not_registered'
+  | 'requires_approval'
+  | 'not_found'
+  | 'enabled'
+  | 'disabled'
+  | 'masked'
+  | 'unknown';
+
+/** The helper's availability as the UI shows it. */
+export type SetupState =
+  | 'ok'
+  | 'update_available'
+  | 'not_installed'
+  | 'needs_approval'
+  | 'not_found'
+  | 'not_running'
+  | 'permission_denied'
+  | 'incompatible'
+  | 'connecting';
+
+/** Something the app can do about the helper (each has its command). */
+export type SetupAction = 'register' | 'unregister' | 'restart' | 'open_approval_settings' | 'update';
+
+/** The app's `Setup` (docs/APP.md). */
+export interface Setup {
+  state: SetupState;
+  manager: ServiceManagerKind;
+  service: ServiceStatus;
+  actions: SetupAction[];
+  app: string;
+  helper: string | null;
+  group: string | null;
+  socket: string;
+  message: string | null;
+  notice: string | null;
 }
 
 /** The app's `InterfaceRate` (docs/APP.md). */

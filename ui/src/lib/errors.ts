@@ -12,6 +12,7 @@ export interface Problem {
     | 'connecting'
     | 'reconnecting'
     | 'not_running'
+    | 'not_installed'
     | 'not_permitted'
     | 'incompatible'
     | 'disconnected';
@@ -125,6 +126,15 @@ export function connectionProblem(
         commands: startCommands(c.socket, platform),
         retrying: true,
       };
+    case 'not_installed':
+      return {
+        kind: 'not_installed',
+        title: 'The Egress helper is not installed',
+        message: message || `Nothing is listening at ${c.socket}, and no helper is installed.`,
+        action: 'Install the helper; Egress connects as soon as it answers.',
+        commands: startCommands(c.socket, platform).slice(1),
+        retrying: true,
+      };
     case 'not_permitted':
       return {
         kind: 'not_permitted',
@@ -166,6 +176,7 @@ export function errorProblem(e: AppError, c: Connection | null, platform: Platfo
         retrying: true,
       };
     case 'not_running':
+    case 'not_installed':
     case 'not_permitted':
     case 'incompatible':
       return connectionProblem(

@@ -2,10 +2,12 @@ import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
 
 import * as api from '../api';
 import type { AppError, InterfaceRate, Mode, RouteRow, SimEvent } from '../api';
+import { HelperManage, HelperSetup, useSetup } from '../components/HelperSetup';
 import { ProblemPanel } from '../components/ProblemPanel';
 import { useHelper, useInterval, useNow } from '../components/useHelper';
 import { connectionProblem, errorLine, errorProblem, platformOf, toAppError } from '../lib/errors';
 import { IDLE, canStart, reduceSwitch } from '../lib/progress';
+import { setupMatches, setupView } from '../lib/setup';
 import { Flush, Simulate, Verify } from './Actions';
 import { EgressCard, TunnelRates } from './EgressCard';
 import { ScopedRoutes, Timeline } from './Lists';
@@ -21,9 +23,15 @@ export function PopoverApp() {
   const platform = platformOf(navigator.userAgent);
   const connected = h.connection?.state === 'connected';
   const mayChange = connected && h.connection?.access === 'change';
-  const problem =
-    connectionProblem(h.connection, h.wasConnected, platform) ??
-    (h.statusError ? errorProblem(h.statusError, h.connection, platform) : null);
+  // The helper's setup (not installed, approval, update…) when it describes
+  // the connection as it is; the generic problem otherwise (connecting).
+  const { setup: setupNow, setSetup } = useSetup(h.connection);
+  const setup = setupMatches(setupNow, h.connection) ? setupNow : null;
+  const setupPanel = setup ? setupView(setup, platform) : null;
+  const problem = setupPanel?.blocking
+    ? null
+    : (connectionProblem(h.connection, h.wasConnected, platform) ??
+      (h.statusError ? errorProblem(h.statusError, h.connection, platform) : null));
 
   // Live throughput, every 2 s while connected.
   const [rates, setRates] = useState<InterfaceRate[]>([]);
@@ -100,7 +108,9 @@ export function PopoverApp() {
   }
 
   const status = h.status;
-  const blocking = problem && !['reconnecting', 'disconnected', 'connecting'].includes(problem.kind);
+  const blocking =
+    (setupPanel?.blocking ?? false) ||
+    (problem !== null && !['reconnecting', 'disconnected', 'connecting'].includes(problem.kind));
   return (
     <main class="popover" aria-busy={!status && !blocking}>
       <header class="top">
@@ -117,6 +127,9 @@ export function PopoverApp() {
           title={h.connection?.helper ?? h.connection?.state ?? ''}
         />
       </header>
+      {setup && (setupPanel || setup.notice) && (
+        <HelperSetup setup={setup} platform={platform} onChanged={setSetup} compact={!blocking && status !== null} />
+      )}
       {problem && <ProblemPanel problem={problem} compact={!blocking && status !== null} />}
       {!blocking && status && (
         <div class={problem ? 'stale' : ''}>
@@ -154,6 +167,7 @@ export function PopoverApp() {
       <footer class="foot small muted">
         {h.connection?.helper ?? 'egress-helper'} · {h.connection?.backend ?? '—'} ·{' '}
         <span class="mono">{h.connection?.socket ?? ''}</span>
+        {setup && <HelperManage setup={setup} onChanged={setSetup} />}
       </footer>
     </main>
   );

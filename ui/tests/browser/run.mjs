@@ -7,6 +7,7 @@
 import { launch, run, serveDist } from './harness.mjs';
 import { inspectorTests } from './inspector.mjs';
 import { popoverTests } from './popover.mjs';
+import { setupTests } from './setup.mjs';
 
 const server = await serveDist();
 const browser = await launch();
@@ -14,7 +15,7 @@ const ctx = { browser, base: server.base };
 const only = process.argv[2];
 let failed = 1;
 try {
-  const tests = [...popoverTests(ctx), ...inspectorTests(ctx)].filter(([name]) => !only || name.includes(only));
+  const tests = [...popoverTests(ctx), ...setupTests(ctx), ...inspectorTests(ctx)].filter(([name]) => !only || name.includes(only));
   failed = await run(tests);
 } finally {
   await browser.close();

@@ -26,6 +26,10 @@
     status: fx.status,
     routes: fx.routes,
     flushPreview: cfg.flushPreview ?? fx.flushPreview,
+    // The app's `Setup`: given by the test, else "ok" for a connected
+    // hand-started helper; without one, helper_setup fails as an app
+    // without the command would (the UI then shows the connection's problem).
+    setup: cfg.setup ?? null,
   };
 
   const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
@@ -100,6 +104,30 @@
         return cfg.rates ?? [];
       case 'export_table':
         return exportTable(args.format);
+      case 'helper_setup':
+        if (state.setup) return state.setup;
+        if (state.connection.state === 'connected') {
+          return {
+            state: 'ok', manager: 'unmanaged', service: 'unknown', actions: [], app: 'egress-app 0.1.0',
+            helper: state.connection.helper, group: null, socket: state.connection.socket, message: null, notice: null,
+          };
+        }
+        throw { code: 'not_supported', message: 'no setup in this mock' };
+      case 'register_helper':
+      case 'unregister_helper':
+      case 'restart_helper':
+      case 'update_helper':
+      case 'open_approval_settings':
+        if (cfg.setupAfter?.[cmd]) {
+          const after = cfg.setupAfter[cmd];
+          state.setup = after.setup;
+          if (after.connection) {
+            state.connection = after.connection;
+            emit('connection', after.connection);
+          }
+          return after.setup;
+        }
+        throw { code: 'not_available', message: `${cmd} is not set up in this mock` };
       default:
         throw { code: 'bad_request', message: `unknown command ${cmd}` };
     }

@@ -50,6 +50,10 @@ describe('commands', () => {
     await a.sim({ action: 'event', name: 'vpn-up' });
     await a.throughput();
     await a.exportTable('netstat');
+    await a.helperSetup();
+    for (const action of ['register', 'unregister', 'restart', 'update', 'open_approval_settings'] as const) {
+      await a.setupAction(action);
+    }
     expect(calls).toEqual([
       { cmd: 'connection', args: {} },
       { cmd: 'status', args: {} },
@@ -66,6 +70,12 @@ describe('commands', () => {
       { cmd: 'sim', args: { action: { action: 'event', name: 'vpn-up' } } },
       { cmd: 'throughput', args: {} },
       { cmd: 'export_table', args: { format: 'netstat' } },
+      { cmd: 'helper_setup', args: {} },
+      { cmd: 'register_helper', args: {} },
+      { cmd: 'unregister_helper', args: {} },
+      { cmd: 'restart_helper', args: {} },
+      { cmd: 'update_helper', args: {} },
+      { cmd: 'open_approval_settings', args: {} },
     ]);
   });
 

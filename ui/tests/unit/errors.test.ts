@@ -49,6 +49,14 @@ describe('connection states as problems', () => {
     expect(sim.commands[1]).toContain('--socket /tmp/egress-sim/helper.sock');
   });
 
+  it('not installed: says how to install it', () => {
+    const linux = connectionProblem(down('not_installed', 'the Egress helper is not installed'), false, 'linux')!;
+    expect(linux).toMatchObject({ kind: 'not_installed', title: 'The Egress helper is not installed' });
+    expect(linux.commands).toEqual(['sudo apt install ./egress_*.deb']);
+    const mac = connectionProblem(down('not_installed', null, '/var/run/egress/helper.sock'), false, 'macos')!;
+    expect(mac.commands[0]).toContain('egress-helper install');
+  });
+
   it('not permitted: names the group that is needed', () => {
     const linux = connectionProblem(down('not_permitted', 'permission denied'), false, 'linux')!;
     expect(linux.kind).toBe('not_permitted');

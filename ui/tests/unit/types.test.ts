@@ -15,6 +15,7 @@ import type {
   LookupAnswer,
   ProbeAnswer,
   RouteRow,
+  Setup,
   SimEvent,
   Status,
   TimelineEntry,
@@ -47,6 +48,10 @@ const SIM_EVENT = { name: 0, description: 0 } satisfies Record<keyof SimEvent, 0
 const CONNECTION = {
   state: 0, message: 0, helper: 0, backend: 0, access: 0, changeRequires: 0, socket: 0,
 } satisfies Record<keyof Connection, 0>;
+
+const SETUP = {
+  state: 0, manager: 0, service: 0, actions: 0, app: 0, helper: 0, group: 0, socket: 0, message: 0, notice: 0,
+} satisfies Record<keyof Setup, 0>;
 
 const keys = (o: object) => Object.keys(o).sort();
 const expectKeys = (value: object, shape: object, what: string) => expect(keys(value), what).toEqual(keys(shape));
@@ -97,5 +102,11 @@ describe('the TS types mirror what the helper sends', () => {
 
   it('Connection (the app’s own, camelCase)', () => {
     expectKeys(load('connection.json'), CONNECTION, 'connection');
+  });
+
+  it('Setup (the app’s own, camelCase; the Rust side serialises to the same file)', () => {
+    const s = load('setup-needs-approval.json') as Setup;
+    expectKeys(s, SETUP, 'setup');
+    expect(s.actions).toEqual(['open_approval_settings', 'unregister']);
   });
 });
