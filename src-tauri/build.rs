@@ -20,6 +20,12 @@ const COMMANDS: &[&str] = &[
     "sim",
     "throughput",
     "export_table",
+    "helper_setup",
+    "register_helper",
+    "unregister_helper",
+    "restart_helper",
+    "update_helper",
+    "open_approval_settings",
 ];
 
 const PLACEHOLDER: &str = "<!doctype html><meta charset=\"utf-8\"><title>Egress</title>\

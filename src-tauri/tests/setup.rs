@@ -40,12 +40,12 @@ impl World {
     fn new(name: &str, status: ServiceStatus, connection: Connection) -> Arc<World> {
         let dir = std::env::temp_dir().join(format!("egress-setup-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("test setup");
         let socket = dir.join("helper.sock");
         let mut connection = connection;
         connection.socket = socket.display().to_string();
         if connection.state == egress_app::ConnState::Connected {
-            std::fs::write(&socket, "").unwrap();
+            std::fs::write(&socket, "").expect("test setup");
         }
         Arc::new(World {
             socket,
@@ -63,8 +63,8 @@ impl World {
 
     /// The helper starts: it serves its socket as `helper`.
     fn start(&self, helper: &str) {
-        std::fs::write(&self.socket, "").unwrap();
-        *self.connection.lock().unwrap() = connected(&self.socket_text(), helper);
+        std::fs::write(&self.socket, "").expect("test setup");
+        *self.connection.lock().expect("test setup") = connected(&self.socket_text(), helper);
     }
 
     /// The helper stops (SIGTERM): it removes its socket.
@@ -72,7 +72,7 @@ impl World {
         if !self.socket_stays {
             let _ = std::fs::remove_file(&self.socket);
         }
-        *self.connection.lock().unwrap() = not_running(&self.socket_text());
+        *self.connection.lock().expect("test setup") = not_running(&self.socket_text());
     }
 }
 
@@ -90,7 +90,7 @@ fn connected(socket: &str, helper: &str) -> Connection {
         "backend": "macos", "peer": {"uid": 501, "gid": 20, "pid": null},
         "access": "change", "change_requires": null
     }))
-    .unwrap();
+    .expect("test setup");
     Connection::connected(socket, &welcome)
 }
 
@@ -114,8 +114,12 @@ struct FakeManager {
 
 impl FakeManager {
     fn call(&self, what: &str) -> Result<(), AppError> {
-        self.world.calls.lock().unwrap().push(what.to_string());
-        match self.world.refuse.lock().unwrap().clone() {
+        self.world
+            .calls
+            .lock()
+            .expect("test setup")
+            .push(what.to_string());
+        match self.world.refuse.lock().expect("test setup").clone() {
             Some(e) if what != "unregister" => Err(e),
             _ => Ok(()),
         }
@@ -127,7 +131,7 @@ impl ServiceManager for FakeManager {
         self.kind
     }
     fn status(&self) -> ServiceStatus {
-        *self.world.status.lock().unwrap()
+        *self.world.status.lock().expect("test setup")
     }
     fn installed(&self) -> Option<bool> {
         Some(self.status() != ServiceStatus::NotInstalled)
@@ -137,13 +141,13 @@ impl ServiceManager for FakeManager {
     }
     fn register(&self) -> Result<(), AppError> {
         self.call("register")?;
-        *self.world.status.lock().unwrap() = ServiceStatus::Enabled;
+        *self.world.status.lock().expect("test setup") = ServiceStatus::Enabled;
         self.world.start(NEW);
         Ok(())
     }
     fn unregister(&self) -> Result<(), AppError> {
         self.call("unregister")?;
-        *self.world.status.lock().unwrap() = match self.kind {
+        *self.world.status.lock().expect("test setup") = match self.kind {
             Manager::Systemd => ServiceStatus::Disabled,
             _ => ServiceStatus::NotRegistered,
         };
@@ -170,7 +174,7 @@ fn unused<T>() -> Result<T, AppError> {
 #[async_trait]
 impl Helper for FakeHelper {
     fn connection(&self) -> Connection {
-        self.0.connection.lock().unwrap().clone()
+        self.0.connection.lock().expect("test setup").clone()
     }
     fn cached_status(&self) -> Option<Status> {
         None
@@ -218,10 +222,10 @@ fn app(kind: Manager, world: &Arc<World>) -> App {
         .with_service_manager(manager, Duration::from_millis(300));
     let app = register(mock_builder(), state)
         .build(mock_context(noop_assets()))
-        .unwrap();
+        .expect("test setup");
     let window = WebviewWindowBuilder::new(&app, "popover", Default::default())
         .build()
-        .unwrap();
+        .expect("test setup");
     (app, window)
 }
 
@@ -230,16 +234,16 @@ fn invoke(w: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str) -> Result<Valu
         cmd: cmd.into(),
         callback: CallbackFn(0),
         error: CallbackFn(1),
-        url: "tauri://localhost".parse().unwrap(),
+        url: "tauri://localhost".parse().expect("test setup"),
         body: InvokeBody::Json(json!({})),
         headers: Default::default(),
         invoke_key: INVOKE_KEY.to_string(),
     };
-    get_ipc_response(w, request).map(|b| b.deserialize::<Value>().unwrap())
+    get_ipc_response(w, request).map(|b| b.deserialize::<Value>().expect("test setup"))
 }
 
 fn calls(world: &World) -> Vec<String> {
-    world.calls.lock().unwrap().clone()
+    world.calls.lock().expect("test setup").clone()
 }
 
 #[test]
@@ -260,7 +264,11 @@ fn a_mac_without_the_helper_registers_it_and_it_answers() {
 
 #[test]
 fn approval_opens_login_items() {
-    let world = World::new("approval", ServiceStatus::RequiresApproval, not_running("x"));
+    let world = World::new(
+        "approval",
+        ServiceStatus::RequiresApproval,
+        not_running("x"),
+    );
     let (_app, w) = app(Manager::AppService, &world);
     let s = invoke(&w, "helper_setup").unwrap();
     assert_eq!(s["state"], "needs_approval");
@@ -352,7 +360,10 @@ fn a_refused_restart_is_the_managers_sentence() {
         "The password prompt was dismissed; nothing changed.",
     ));
     let (_app, w) = app(Manager::Systemd, &world);
-    assert_eq!(invoke(&w, "helper_setup").unwrap()["actions"], json!(["restart"]));
+    assert_eq!(
+        invoke(&w, "helper_setup").unwrap()["actions"],
+        json!(["restart"])
+    );
     let e = invoke(&w, "restart_helper").unwrap_err();
     assert_eq!(
         e,

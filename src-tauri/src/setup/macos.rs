@@ -63,7 +63,11 @@ impl AppService {
 /// An `NSError` as the app's error, through the one table.
 fn failure(action: &str, error: &NSError) -> AppError {
     let description = error.localizedDescription().to_string();
-    let (meaning, text) = describe(action, i64::try_from(error.code()).unwrap_or(-1), &description);
+    let (meaning, text) = describe(
+        action,
+        i64::try_from(error.code()).unwrap_or(-1),
+        &description,
+    );
     AppError::new(meaning.code, text)
 }
 

@@ -132,7 +132,10 @@ pub fn not_supported(manager: Manager, what: &str) -> AppError {
             "this helper was not installed by the app (a development run); start and stop it where it was started"
         }
     };
-    AppError::new("not_supported", format!("Egress cannot {what} here: {why}."))
+    AppError::new(
+        "not_supported",
+        format!("Egress cannot {what} here: {why}."),
+    )
 }
 
 /// A helper the app did not install: nothing to register, the socket

@@ -78,7 +78,10 @@ pub fn meaning_of(code: i64) -> Meaning {
 /// error's `code` and macOS's own description.
 pub fn describe(action: &str, code: i64, description: &str) -> (Meaning, String) {
     let m = meaning_of(code);
-    let text = format!("{action} failed: {} (macOS: {description}, code {code})", m.text);
+    let text = format!(
+        "{action} failed: {} (macOS: {description}, code {code})",
+        m.text
+    );
     (m, text)
 }
 

@@ -44,14 +44,26 @@ fn app_service_states_and_their_actions() {
     let m = Manager::AppService;
     let down = not_running();
     let table = [
-        (ServiceStatus::NotRegistered, SetupState::NotInstalled, vec![Register]),
+        (
+            ServiceStatus::NotRegistered,
+            SetupState::NotInstalled,
+            vec![Register],
+        ),
         (
             ServiceStatus::RequiresApproval,
             SetupState::NeedsApproval,
             vec![OpenApprovalSettings, Unregister],
         ),
-        (ServiceStatus::NotFound, SetupState::NotFound, vec![Update, Unregister]),
-        (ServiceStatus::Enabled, SetupState::NotRunning, vec![Restart, Unregister]),
+        (
+            ServiceStatus::NotFound,
+            SetupState::NotFound,
+            vec![Update, Unregister],
+        ),
+        (
+            ServiceStatus::Enabled,
+            SetupState::NotRunning,
+            vec![Restart, Unregister],
+        ),
     ];
     for (service, state, actions) in table {
         assert_eq!(eval(m, service, &down), (state, actions), "{service:?}");
@@ -66,11 +78,20 @@ fn app_service_states_and_their_actions() {
     );
     // Approval pending is shown even while the owner is still connecting.
     assert_eq!(
-        eval(m, ServiceStatus::RequiresApproval, &with_state(ConnState::Connecting)).0,
+        eval(
+            m,
+            ServiceStatus::RequiresApproval,
+            &with_state(ConnState::Connecting)
+        )
+        .0,
         SetupState::NeedsApproval
     );
     assert_eq!(
-        eval(m, ServiceStatus::Enabled, &with_state(ConnState::Connecting)),
+        eval(
+            m,
+            ServiceStatus::Enabled,
+            &with_state(ConnState::Connecting)
+        ),
         (SetupState::Connecting, vec![])
     );
 }
@@ -81,9 +102,21 @@ fn systemd_states_and_their_actions() {
     let m = Manager::Systemd;
     let down = not_running();
     let table = [
-        (ServiceStatus::NotInstalled, SetupState::NotInstalled, vec![]),
-        (ServiceStatus::Disabled, SetupState::NotRunning, vec![Register]),
-        (ServiceStatus::Enabled, SetupState::NotRunning, vec![Restart]),
+        (
+            ServiceStatus::NotInstalled,
+            SetupState::NotInstalled,
+            vec![],
+        ),
+        (
+            ServiceStatus::Disabled,
+            SetupState::NotRunning,
+            vec![Register],
+        ),
+        (
+            ServiceStatus::Enabled,
+            SetupState::NotRunning,
+            vec![Restart],
+        ),
         (ServiceStatus::Masked, SetupState::NotRunning, vec![]),
         // systemd not running: no pkexec systemctl to offer.
         (ServiceStatus::Unknown, SetupState::NotRunning, vec![]),
@@ -101,7 +134,12 @@ fn systemd_states_and_their_actions() {
     );
     // The owner already knew nothing is installed.
     assert_eq!(
-        eval(m, ServiceStatus::Unknown, &with_state(ConnState::NotInstalled)).0,
+        eval(
+            m,
+            ServiceStatus::Unknown,
+            &with_state(ConnState::NotInstalled)
+        )
+        .0,
         SetupState::NotInstalled
     );
 }
@@ -118,7 +156,12 @@ fn unmanaged_and_legacy_helpers_offer_no_buttons() {
         }
     }
     assert_eq!(
-        eval(Manager::LegacyLaunchd, ServiceStatus::NotInstalled, &not_running()).0,
+        eval(
+            Manager::LegacyLaunchd,
+            ServiceStatus::NotInstalled,
+            &not_running()
+        )
+        .0,
         SetupState::NotInstalled
     );
     assert_eq!(
@@ -159,7 +202,13 @@ fn incompatible_shows_both_versions() {
         .check(helper_proto::PROTOCOL, "egress-helper 0.1.0")
         .unwrap_err();
     let c = Connection::failed(SOCKET, &ClientError::Incompatible(body));
-    let s = evaluate(Manager::AppService, ServiceStatus::Enabled, &c, APP, "admin");
+    let s = evaluate(
+        Manager::AppService,
+        ServiceStatus::Enabled,
+        &c,
+        APP,
+        "admin",
+    );
     assert_eq!(s.state, SetupState::Incompatible);
     assert_eq!(s.app, APP);
     assert_eq!(s.helper.as_deref(), Some("egress-helper 0.1.0"));

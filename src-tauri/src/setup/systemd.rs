@@ -77,10 +77,14 @@ impl Paths {
     /// The paths under `root` (`/` for the real system).
     pub fn under(root: &Path) -> Paths {
         Paths {
-            unit_dirs: ["etc/systemd/system", "usr/lib/systemd/system", "lib/systemd/system"]
-                .iter()
-                .map(|d| root.join(d))
-                .collect(),
+            unit_dirs: [
+                "etc/systemd/system",
+                "usr/lib/systemd/system",
+                "lib/systemd/system",
+            ]
+            .iter()
+            .map(|d| root.join(d))
+            .collect(),
             booted: root.join("run/systemd/system"),
         }
     }

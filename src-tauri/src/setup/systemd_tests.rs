@@ -33,7 +33,8 @@ struct Root(PathBuf);
 
 impl Root {
     fn new(name: &str, unit: bool, booted: bool) -> Root {
-        let dir = std::env::temp_dir().join(format!("egress-systemd-{}-{name}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("egress-systemd-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let paths = Paths::under(&dir);
         if unit {
@@ -149,7 +150,10 @@ fn pkexec_failures_say_what_happened_and_what_to_do() {
             "run `sudo systemctl restart egress-helper.service`",
         ),
         (
-            exit(1, "\nJob for egress-helper.service failed.\nSee journalctl\n"),
+            exit(
+                1,
+                "\nJob for egress-helper.service failed.\nSee journalctl\n",
+            ),
             "failed",
             "(code 1): Job for egress-helper.service failed.",
         ),
@@ -171,7 +175,11 @@ fn the_real_runner_captures_code_and_output() {
     let root = Root::new("runner", false, false);
     std::fs::create_dir_all(&root.0).unwrap();
     let script = root.0.join("fake-systemctl");
-    std::fs::write(&script, "#!/bin/sh\necho \"is $1\"\necho oops >&2\nexit 3\n").unwrap();
+    std::fs::write(
+        &script,
+        "#!/bin/sh\necho \"is $1\"\necho oops >&2\nexit 3\n",
+    )
+    .unwrap();
     let mut perms = std::fs::metadata(&script).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(&script, perms).unwrap();
@@ -186,6 +194,8 @@ fn the_real_runner_captures_code_and_output() {
             stderr: "oops\n".into()
         }
     );
-    let e = SystemRunner.run("/nonexistent/egress-pkexec", &[]).unwrap_err();
+    let e = SystemRunner
+        .run("/nonexistent/egress-pkexec", &[])
+        .unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::NotFound);
 }

@@ -80,11 +80,20 @@ mod tests {
     fn releases_compare_by_number_then_pre_release() {
         assert!(helper_is_older("egress-helper 0.1.0", "egress-app 0.2.0"));
         assert!(helper_is_older("egress-helper 0.9.9", "egress-app 0.10.0"));
-        assert!(helper_is_older("egress-helper 1.0.0-rc.1", "egress-app 1.0.0"));
+        assert!(helper_is_older(
+            "egress-helper 1.0.0-rc.1",
+            "egress-app 1.0.0"
+        ));
         assert!(!helper_is_older("egress-helper 0.2.0", "egress-app 0.2.0"));
         assert!(!helper_is_older("egress-helper 0.3.0", "egress-app 0.2.0"));
-        assert!(!helper_is_older("egress-helper 1.0.0", "egress-app 1.0.0-rc.1"));
-        assert!(!helper_is_older("egress-helper 1.0.0+build7", "egress-app 1.0.0"));
+        assert!(!helper_is_older(
+            "egress-helper 1.0.0",
+            "egress-app 1.0.0-rc.1"
+        ));
+        assert!(!helper_is_older(
+            "egress-helper 1.0.0+build7",
+            "egress-app 1.0.0"
+        ));
     }
 
     #[test]
