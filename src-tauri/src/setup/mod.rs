@@ -59,6 +59,9 @@ pub enum ServiceStatus {
     NotFound,
     /// Installed and enabled (launchd or systemd starts it).
     Enabled,
+    /// systemd: the unit is enabled, but `systemctl is-active` says it
+    /// failed (it crashed or could not start; the journal says why).
+    Failed,
     /// systemd: the unit is installed but not enabled.
     Disabled,
     /// systemd: the unit is masked (`systemctl unmask` first).

@@ -143,9 +143,12 @@ pub fn actions(manager: Manager, service: ServiceStatus, state: SetupState) -> V
         },
         Manager::Systemd => match (state, service) {
             (S::NotRunning, ServiceStatus::Disabled) => vec![Register],
-            (S::NotRunning, ServiceStatus::Enabled) => vec![Restart],
+            (S::NotRunning, ServiceStatus::Enabled | ServiceStatus::Failed) => vec![Restart],
             // The package installed a newer binary: a restart runs it.
-            (S::Incompatible | S::UpdateAvailable, ServiceStatus::Enabled) => vec![Update],
+            (
+                S::Incompatible | S::UpdateAvailable,
+                ServiceStatus::Enabled | ServiceStatus::Failed,
+            ) => vec![Update],
             (S::Incompatible | S::UpdateAvailable, ServiceStatus::Disabled) => vec![Register],
             (S::Ok, ServiceStatus::Enabled) => vec![Unregister],
             _ => Vec::new(),

@@ -117,6 +117,7 @@ fn systemd_states_and_their_actions() {
             SetupState::NotRunning,
             vec![Restart],
         ),
+        (ServiceStatus::Failed, SetupState::NotRunning, vec![Restart]),
         (ServiceStatus::Masked, SetupState::NotRunning, vec![]),
         // systemd not running: no pkexec systemctl to offer.
         (ServiceStatus::Unknown, SetupState::NotRunning, vec![]),

@@ -1,6 +1,6 @@
 //! The helper under systemd (Linux): the `.deb` installs and enables
-//! `egress-helper.service`. Status from the unit file and `systemctl
-//! is-enabled`; starting, restarting, enabling and disabling through
+//! `egress-helper.service`. Status from the unit file, `systemctl
+//! is-enabled` and, for an enabled unit, `systemctl is-active` (failed?); starting, restarting, enabling and disabling through
 //! `pkexec systemctl …` (polkit asks for the password, no terminal
 //! needed). Programs run through a [`Runner`], so tests use a fake.
 
@@ -194,12 +194,19 @@ impl ServiceManager for Systemd {
             // No running systemd (a container, WSL): the socket tells.
             return ServiceStatus::Unknown;
         }
-        match self.runner.run("systemctl", &["is-enabled", UNIT]) {
+        let enabled = match self.runner.run("systemctl", &["is-enabled", UNIT]) {
             Ok(out) => enabled_status(first_line(&out.stdout).unwrap_or("")),
             Err(e) => {
                 tracing::warn!(error = %e, "systemctl is-enabled");
-                ServiceStatus::Unknown
+                return ServiceStatus::Unknown;
             }
+        };
+        if enabled != ServiceStatus::Enabled {
+            return enabled;
+        }
+        match self.runner.run("systemctl", &["is-active", UNIT]) {
+            Ok(out) if first_line(&out.stdout) == Some("failed") => ServiceStatus::Failed,
+            _ => ServiceStatus::Enabled,
         }
     }
 

@@ -7,6 +7,7 @@ use super::*;
 struct Fake {
     calls: Mutex<Vec<String>>,
     is_enabled: Option<&'static str>,
+    is_active: Option<&'static str>,
     pkexec: Option<Output>,
 }
 
@@ -18,11 +19,18 @@ impl Runner for Fake {
             .push(format!("{program} {}", args.join(" ")));
         let missing = || io::Error::new(io::ErrorKind::NotFound, "no such program");
         match program {
-            "systemctl" => Ok(Output {
-                code: Some(0),
-                stdout: format!("{}\n", self.is_enabled.ok_or_else(missing)?),
-                stderr: String::new(),
-            }),
+            "systemctl" => {
+                let word = if args[0] == "is-active" {
+                    self.is_active.unwrap_or("active")
+                } else {
+                    self.is_enabled.ok_or_else(missing)?
+                };
+                Ok(Output {
+                    code: Some(0),
+                    stdout: format!("{word}\n"),
+                    stderr: String::new(),
+                })
+            }
             "pkexec" => self.pkexec.clone().ok_or_else(missing),
             _ => Err(missing()),
         }
@@ -105,11 +113,26 @@ fn is_enabled_words_become_statuses() {
             ..Fake::default()
         });
         assert_eq!(root.systemd(fake.clone()).status(), status, "{word}");
+        let calls = fake.calls.lock().unwrap().clone();
+        assert_eq!(calls[0], "systemctl is-enabled egress-helper.service");
+        // Only an enabled unit is asked whether it failed.
+        let asked_active = calls.len() == 2;
         assert_eq!(
-            fake.calls.lock().unwrap().as_slice(),
-            ["systemctl is-enabled egress-helper.service"]
+            asked_active,
+            status == ServiceStatus::Enabled,
+            "{word}: {calls:?}"
         );
     }
+    let failed = Arc::new(Fake {
+        is_enabled: Some("enabled"),
+        is_active: Some("failed"),
+        ..Fake::default()
+    });
+    assert_eq!(root.systemd(failed.clone()).status(), ServiceStatus::Failed);
+    assert_eq!(
+        failed.calls.lock().unwrap()[1],
+        "systemctl is-active egress-helper.service"
+    );
     // systemctl itself missing: unknown, not a crash.
     assert_eq!(
         root.systemd(Arc::new(Fake::default())).status(),

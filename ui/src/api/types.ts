@@ -243,6 +243,7 @@ export type ServiceStatus =
   | 'requires_approval'
   | 'not_found'
   | 'enabled'
+  | 'failed'
   | 'disabled'
   | 'masked'
   | 'unknown';

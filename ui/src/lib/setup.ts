@@ -160,6 +160,10 @@ export function setupView(setup: Setup, platform: Platform): SetupView | null {
           case 'disabled':
             body = 'The helper is installed but not enabled. Start it (your password is asked for); it then starts at every boot.';
             break;
+          case 'failed':
+            body = 'systemd says the helper failed (it crashed or could not start). Restart it; your password is asked for. The journal says why it stopped.';
+            commands = ['journalctl -u egress-helper.service -n 50   # why it stopped'];
+            break;
           case 'masked':
             body = 'The helper’s unit is masked, so systemd will not start it. Unmask it in a terminal, then start it.';
             commands = ['sudo systemctl unmask egress-helper.service', 'sudo systemctl enable --now egress-helper.service'];

@@ -69,6 +69,9 @@ describe('setupView', () => {
     const disabled = setupView(s({ state: 'not_running', manager: 'systemd', service: 'disabled', actions: ['register'] }), 'linux')!;
     expect(disabled.body).toContain('not enabled');
     expect(disabled.buttons[0].label).toBe('Start helper');
+    const failed = setupView(s({ state: 'not_running', manager: 'systemd', service: 'failed', actions: ['restart'] }), 'linux')!;
+    expect(failed.body).toContain('systemd says the helper failed');
+    expect(failed.buttons[0].label).toBe('Restart helper');
     const masked = setupView(s({ state: 'not_running', manager: 'systemd', service: 'masked' }), 'linux')!;
     expect(masked.commands[0]).toBe('sudo systemctl unmask egress-helper.service');
     const noSystemd = setupView(s({ state: 'not_running', manager: 'systemd', service: 'unknown' }), 'linux')!;
