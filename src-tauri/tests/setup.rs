@@ -36,8 +36,18 @@ struct World {
     socket_stays: bool,
 }
 
+/// Removes a world's directory however the test ends (the app's managed
+/// state, which holds the world, is not dropped with the test's app).
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 impl World {
-    fn new(name: &str, status: ServiceStatus, connection: Connection) -> Arc<World> {
+    fn new(name: &str, status: ServiceStatus, connection: Connection) -> (Arc<World>, Cleanup) {
         let dir = std::env::temp_dir().join(format!("egress-setup-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("test setup");
@@ -47,14 +57,15 @@ impl World {
         if connection.state == egress_app::ConnState::Connected {
             std::fs::write(&socket, "").expect("test setup");
         }
-        Arc::new(World {
+        let world = Arc::new(World {
             socket,
             connection: Mutex::new(connection),
             status: Mutex::new(status),
             calls: Mutex::new(Vec::new()),
             refuse: Mutex::new(None),
             socket_stays: false,
-        })
+        });
+        (world, Cleanup(dir))
     }
 
     fn socket_text(&self) -> String {
@@ -73,14 +84,6 @@ impl World {
             let _ = std::fs::remove_file(&self.socket);
         }
         *self.connection.lock().expect("test setup") = not_running(&self.socket_text());
-    }
-}
-
-impl Drop for World {
-    fn drop(&mut self) {
-        if let Some(dir) = self.socket.parent() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
     }
 }
 
@@ -248,7 +251,7 @@ fn calls(world: &World) -> Vec<String> {
 
 #[test]
 fn a_mac_without_the_helper_registers_it_and_it_answers() {
-    let world = World::new("register", ServiceStatus::NotRegistered, not_running("x"));
+    let (world, _cleanup) = World::new("register", ServiceStatus::NotRegistered, not_running("x"));
     let (_app, w) = app(Manager::AppService, &world);
     let s = invoke(&w, "helper_setup").unwrap();
     assert_eq!(s["state"], "not_installed");
@@ -264,7 +267,7 @@ fn a_mac_without_the_helper_registers_it_and_it_answers() {
 
 #[test]
 fn approval_opens_login_items() {
-    let world = World::new(
+    let (world, _cleanup) = World::new(
         "approval",
         ServiceStatus::RequiresApproval,
         not_running("x"),
@@ -279,7 +282,8 @@ fn approval_opens_login_items() {
 
 #[test]
 fn an_action_the_state_does_not_offer_is_refused_and_nothing_runs() {
-    let world = World::new("refused", ServiceStatus::RequiresApproval, not_running("x"));
+    let (world, _cleanup) =
+        World::new("refused", ServiceStatus::RequiresApproval, not_running("x"));
     let (_app, w) = app(Manager::AppService, &world);
     let e = invoke(&w, "register_helper").unwrap_err();
     assert_eq!(e["code"], "not_available");
@@ -299,7 +303,7 @@ fn an_action_the_state_does_not_offer_is_refused_and_nothing_runs() {
 
 #[test]
 fn missing_program_is_not_found_and_update_re_registers() {
-    let world = World::new("notfound", ServiceStatus::NotFound, not_running("x"));
+    let (world, _cleanup) = World::new("notfound", ServiceStatus::NotFound, not_running("x"));
     let (_app, w) = app(Manager::AppService, &world);
     let s = invoke(&w, "helper_setup").unwrap();
     assert_eq!(s["state"], "not_found");
@@ -312,7 +316,7 @@ fn missing_program_is_not_found_and_update_re_registers() {
 
 #[test]
 fn an_older_helper_offers_an_update_that_runs_the_new_one() {
-    let world = World::new("update", ServiceStatus::Enabled, connected("x", OLD));
+    let (world, _cleanup) = World::new("update", ServiceStatus::Enabled, connected("x", OLD));
     let (_app, w) = app(Manager::Systemd, &world);
     let s = invoke(&w, "helper_setup").unwrap();
     assert_eq!(s["state"], "update_available");
@@ -326,7 +330,7 @@ fn an_older_helper_offers_an_update_that_runs_the_new_one() {
 
 #[test]
 fn removing_the_helper_checks_that_it_and_its_socket_are_gone() {
-    let world = World::new("remove", ServiceStatus::Enabled, connected("x", NEW));
+    let (world, _cleanup) = World::new("remove", ServiceStatus::Enabled, connected("x", NEW));
     assert!(world.socket.exists());
     let (_app, w) = app(Manager::AppService, &world);
     let after = invoke(&w, "unregister_helper").unwrap();
@@ -341,7 +345,7 @@ fn removing_the_helper_checks_that_it_and_its_socket_are_gone() {
 
 #[test]
 fn a_socket_left_behind_is_said() {
-    let mut world = World::new("left", ServiceStatus::Enabled, connected("x", NEW));
+    let (mut world, _cleanup) = World::new("left", ServiceStatus::Enabled, connected("x", NEW));
     Arc::get_mut(&mut world).unwrap().socket_stays = true;
     let (_app, w) = app(Manager::AppService, &world);
     let after = invoke(&w, "unregister_helper").unwrap();
@@ -354,7 +358,7 @@ fn a_socket_left_behind_is_said() {
 
 #[test]
 fn a_refused_restart_is_the_managers_sentence() {
-    let world = World::new("pkexec", ServiceStatus::Enabled, not_running("x"));
+    let (world, _cleanup) = World::new("pkexec", ServiceStatus::Enabled, not_running("x"));
     *world.refuse.lock().unwrap() = Some(AppError::new(
         "cancelled",
         "The password prompt was dismissed; nothing changed.",
@@ -373,7 +377,7 @@ fn a_refused_restart_is_the_managers_sentence() {
 
 #[test]
 fn a_helper_that_does_not_come_back_is_said() {
-    let world = World::new("slow", ServiceStatus::Enabled, not_running("x"));
+    let (world, _cleanup) = World::new("slow", ServiceStatus::Enabled, not_running("x"));
     struct Silent(Arc<World>);
     impl ServiceManager for Silent {
         fn manager(&self) -> Manager {
