@@ -25,8 +25,11 @@ pub mod systemd;
 /// `.plist`).
 pub const HELPER_LABEL: &str = "dev.egress.helper";
 
-/// The app's bundle identifier.
-pub const APP_BUNDLE_ID: &str = "dev.egress.app";
+/// The app's bundle identifier: `identifier` in `src-tauri/tauri.conf.json`
+/// (`privileged-helper/tests/bundle_config.rs` keeps the two equal). Not
+/// `….app`: Tauri warns that an identifier ending in `.app` clashes with
+/// the bundle's extension on macOS.
+pub const APP_BUNDLE_ID: &str = "dev.egress.menubar";
 
 /// The helper inside the app bundle, relative to the bundle.
 pub const BUNDLE_PROGRAM: &str = "Contents/MacOS/egress-helper";

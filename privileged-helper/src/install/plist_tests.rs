@@ -55,7 +55,7 @@ fn the_bundle_plist_has_every_key_smappservice_needs() {
     );
     assert_eq!(
         strings(&dict["AssociatedBundleIdentifiers"]),
-        ["dev.egress.app"]
+        ["dev.egress.menubar"]
     );
 }
 
