@@ -76,7 +76,9 @@ struct RunArgs {
     /// Stop after playing the events (and their re-pins) instead of waiting for a signal.
     #[arg(long)]
     exit_after_play: bool,
-    /// Where the journal lives.
+    /// Where the journal lives [default: /var/db/egress on macOS,
+    /// /var/lib/egress elsewhere; with the sim, a per-user temporary
+    /// directory, never the system one].
     #[arg(long)]
     state_dir: Option<PathBuf>,
     /// The route flag that tags our routes: 1 (RTF_PROTO1), 2 or 3.
@@ -120,9 +122,19 @@ fn default_backend() -> BackendChoice {
     }
 }
 
-/// The system state directory when we may create it (as root), else a
-/// per-machine temporary one (an unprivileged run on the sim).
-fn default_state_dir() -> PathBuf {
+/// Where the journal lives when `--state-dir` is not given.
+///
+/// A real backend uses the system directory when we may create it (as
+/// root), else a temporary one. The sim never uses the system directory:
+/// its journal describes a simulated Mac, and a real helper reading it at
+/// its next start would switch the real machine to the sim's mode. Its
+/// default is per user, so two users' sims do not share (or fight over) a
+/// 0700 directory.
+fn default_state_dir(backend: BackendChoice) -> PathBuf {
+    if backend == BackendChoice::Sim {
+        let uid = nix::unistd::Uid::current();
+        return std::env::temp_dir().join(format!("egress-helper-sim-{uid}"));
+    }
     let system = if cfg!(target_os = "macos") {
         "/var/db/egress"
     } else {
@@ -195,7 +207,10 @@ async fn run(args: RunArgs) -> ExitCode {
         3 => ProtoFlag::Proto3,
         _ => ProtoFlag::Proto1,
     };
-    let state_dir = args.state_dir.clone().unwrap_or_else(default_state_dir);
+    let state_dir = args
+        .state_dir
+        .clone()
+        .unwrap_or_else(|| default_state_dir(args.backend));
     // The journal's directory is the helper's alone (0700).
     let created = std::fs::create_dir_all(&state_dir).and_then(|()| {
         use std::os::unix::fs::PermissionsExt;
@@ -305,4 +320,21 @@ fn open_log(path: &Path) -> Result<std::fs::File, String> {
     )
     .map(std::fs::File::from)
     .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sim_never_defaults_to_the_system_state_directory() {
+        let sim = default_state_dir(BackendChoice::Sim);
+        assert!(sim.starts_with(std::env::temp_dir()), "{}", sim.display());
+        assert!(
+            sim.to_string_lossy()
+                .ends_with(&format!("-{}", nix::unistd::Uid::current())),
+            "per user: {}",
+            sim.display()
+        );
+    }
 }

@@ -113,6 +113,8 @@ fn removing_a_real_helper_ends_its_connection_and_removes_its_socket() {
     let child = Command::new(&binary)
         .args(["run", "--backend", "sim", "--socket"])
         .arg(&socket)
+        .arg("--state-dir")
+        .arg(dir.join("state"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
