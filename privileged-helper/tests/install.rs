@@ -158,6 +158,11 @@ impl Launchd for FakeLaunchd {
         Ok(())
     }
 
+    fn bootout_later(&mut self, service: &str) -> io::Result<()> {
+        self.calls.push(format!("bootout later {service}"));
+        Ok(())
+    }
+
     fn remove_routes(&mut self) -> Result<String, String> {
         self.calls.push("cleanup".into());
         if self.routes_fail {
@@ -216,7 +221,8 @@ fn install_copies_the_helper_writes_the_plist_then_bootstraps_it() {
     assert_eq!(
         read(&plist),
         launch_daemon_plist(&Variant::Legacy {
-            program: LEGACY_PROGRAM.into()
+            program: LEGACY_PROGRAM.into(),
+            bundle: None,
         })
     );
     let dict = plist::Value::from_file(&plist)
@@ -361,6 +367,58 @@ fn uninstall_goes_on_after_a_failed_step_and_says_what_failed() {
     assert!(outcome.problems[1].contains("route"));
     assert!(!layout.path(LEGACY_PLIST).exists());
     assert!(!layout.path(LEGACY_PROGRAM).exists());
+}
+
+#[test]
+fn a_helper_installed_from_the_app_is_told_to_watch_it() {
+    let dir = TempDir::new("from-app");
+    let layout = layout(&dir);
+    let macos = dir.0.join("Egress.app/Contents/MacOS");
+    std::fs::create_dir_all(&macos).expect("bundle");
+    let binary = macos.join("egress-helper");
+    std::fs::write(&binary, b"v1").expect("binary");
+    launchd::install(&layout, &binary, &mut FakeLaunchd::default()).expect("installs");
+    let dict = plist::Value::from_file(layout.path(LEGACY_PLIST))
+        .expect("parses")
+        .into_dictionary()
+        .expect("dict");
+    let argv: Vec<&str> = dict["ProgramArguments"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(plist::Value::as_string)
+        .collect();
+    let bundle = std::fs::canonicalize(dir.0.join("Egress.app")).expect("canonical");
+    assert_eq!(
+        argv[argv.len() - 2..],
+        ["--bundle", bundle.to_str().expect("utf-8")]
+    );
+}
+
+#[test]
+fn a_trashed_legacy_helper_removes_its_files_then_asks_for_a_bootout() {
+    let dir = TempDir::new("unregister-self");
+    let layout = layout(&dir);
+    let mut launchd = FakeLaunchd::default();
+    launchd::install(&layout, &fake_binary(&dir, b"v1"), &mut launchd).expect("installs");
+    let planted = plant_state(&layout);
+    launchd.calls.clear();
+
+    let outcome = launchd::unregister_self(&layout, &mut launchd);
+    assert!(outcome.problems.is_empty(), "{outcome:?}");
+    // Not a waiting bootout (launchd would wait for this very process),
+    // and no cleanup: the helper removed its routes itself.
+    assert_eq!(launchd.calls, ["bootout later system/dev.egress.helper"]);
+    assert!(!layout.path(LEGACY_PLIST).exists());
+    assert!(!layout.path(LEGACY_PROGRAM).exists());
+    assert!(!layout.path("/var/run/egress").exists());
+    for kept in &planted[..3] {
+        assert!(kept.exists(), "{} kept", kept.display());
+    }
+    assert_eq!(
+        outcome.done.last().map(String::as_str),
+        Some("asked launchd to boot out system/dev.egress.helper")
+    );
 }
 
 #[test]
