@@ -9,25 +9,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rustix::process::{kill_process, Pid, Signal};
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = std::env::temp_dir().join(format!("egress-daemon-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("mode");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use test_support::TempDir;
 
 /// Kills the helper if a test fails before it stops it.
 struct Running(Child);
@@ -79,15 +61,15 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 #[test]
 fn a_policy_others_may_write_stops_the_helper_before_it_starts() {
     let dir = TempDir::new("policy");
-    let policy = dir.0.join("policy.toml");
+    let policy = dir.path().join("policy.toml");
     write_policy(&policy, "[read]\neveryone = true\n", 0o666);
-    let out = helper(&dir.0, &policy).output().expect("runs");
+    let out = helper(dir.path(), &policy).output().expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(4), "{stderr}");
     assert!(stderr.contains("writable"), "says why: {stderr}");
-    assert!(!dir.0.join("helper.sock").exists(), "never listened");
+    assert!(!dir.path().join("helper.sock").exists(), "never listened");
     assert!(
-        !dir.0.join("state").exists(),
+        !dir.path().join("state").exists(),
         "never started the route manager"
     );
 }
@@ -95,11 +77,11 @@ fn a_policy_others_may_write_stops_the_helper_before_it_starts() {
 #[test]
 fn serves_keeps_its_policy_on_a_bad_reload_and_stops_cleanly() {
     let dir = TempDir::new("serve");
-    let policy = dir.0.join("policy.toml");
+    let policy = dir.path().join("policy.toml");
     write_policy(&policy, "[read]\neveryone = true\n", 0o644);
-    let socket = dir.0.join("helper.sock");
+    let socket = dir.path().join("helper.sock");
     let mut running = Running(
-        helper(&dir.0, &policy)
+        helper(dir.path(), &policy)
             .stderr(Stdio::piped())
             .spawn()
             .expect("starts"),
@@ -248,8 +230,8 @@ const NOTICE: Duration = Duration::from_secs(10);
 #[test]
 fn an_app_moved_to_the_trash_takes_the_helper_and_its_routes_with_it() {
     let dir = TempDir::new("trashed");
-    let bundle = make_bundle(&dir.0);
-    let mut holding = helper_holding_routes(&dir.0, &bundle);
+    let bundle = make_bundle(dir.path());
+    let mut holding = helper_holding_routes(dir.path(), &bundle);
     let running = &mut holding.running;
     std::thread::sleep(Duration::from_millis(500));
     assert!(
@@ -257,7 +239,7 @@ fn an_app_moved_to_the_trash_takes_the_helper_and_its_routes_with_it() {
         "still serving"
     );
 
-    let trash = dir.0.join(".Trash");
+    let trash = dir.path().join(".Trash");
     std::fs::create_dir(&trash).expect("the trash");
     std::fs::rename(&bundle, trash.join("Egress.app")).expect("moved to the Trash");
 
@@ -276,18 +258,21 @@ fn an_app_moved_to_the_trash_takes_the_helper_and_its_routes_with_it() {
     assert!(log.contains("route manager stopped removed="), "{log}");
     assert!(!log.contains("route manager stopped removed=0"), "{log}");
     assert!(
-        journal(&dir.0).routes.is_empty(),
+        journal(dir.path()).routes.is_empty(),
         "no route of ours is left: {:?}",
-        journal(&dir.0).routes
+        journal(dir.path()).routes
     );
-    assert!(!dir.0.join("helper.sock").exists(), "the socket is removed");
+    assert!(
+        !dir.path().join("helper.sock").exists(),
+        "the socket is removed"
+    );
 }
 
 #[test]
 fn a_deleted_app_takes_the_helper_and_its_routes_with_it() {
     let dir = TempDir::new("deleted");
-    let bundle = make_bundle(&dir.0);
-    let mut holding = helper_holding_routes(&dir.0, &bundle);
+    let bundle = make_bundle(dir.path());
+    let mut holding = helper_holding_routes(dir.path(), &bundle);
     let running = &mut holding.running;
     std::fs::remove_dir_all(&bundle).expect("deleted");
 
@@ -297,26 +282,26 @@ fn a_deleted_app_takes_the_helper_and_its_routes_with_it() {
         log.contains(&format!("the app {} was deleted", bundle.display())),
         "says why: {log}"
     );
-    assert!(journal(&dir.0).routes.is_empty());
+    assert!(journal(dir.path()).routes.is_empty());
 }
 
 #[test]
 fn an_app_replaced_in_place_keeps_the_helper_running() {
     // An update: the old bundle goes, a new one takes its place at once.
     let dir = TempDir::new("replaced");
-    let bundle = make_bundle(&dir.0);
-    let mut holding = helper_holding_routes(&dir.0, &bundle);
+    let bundle = make_bundle(dir.path());
+    let mut holding = helper_holding_routes(dir.path(), &bundle);
     let running = &mut holding.running;
-    let old = dir.0.join("Egress-old.app");
+    let old = dir.path().join("Egress-old.app");
     std::fs::rename(&bundle, &old).expect("moved aside");
-    make_bundle(&dir.0);
+    make_bundle(dir.path());
     std::fs::remove_dir_all(&old).expect("old one deleted");
     std::thread::sleep(Duration::from_secs(5));
     assert!(
         running.0.try_wait().expect("alive?").is_none(),
         "an updated app is no reason to leave"
     );
-    assert!(!journal(&dir.0).routes.is_empty());
+    assert!(!journal(dir.path()).routes.is_empty());
     signal(&running.0, Signal::TERM);
     let (code, log) = exit_within(running, NOTICE);
     assert_eq!(code, Some(0), "{log}");
@@ -330,15 +315,15 @@ fn an_app_replaced_in_place_keeps_the_helper_running() {
 #[test]
 fn a_bundle_that_is_not_a_directory_is_refused() {
     let dir = TempDir::new("bad-bundle");
-    let policy = dir.0.join("policy.toml");
+    let policy = dir.path().join("policy.toml");
     write_policy(&policy, "[read]\neveryone = true\n", 0o644);
-    let file = dir.0.join("Egress.app");
+    let file = dir.path().join("Egress.app");
     std::fs::write(&file, "not a bundle").expect("file");
     for (bundle, says) in [
         (file.clone(), "not a directory"),
-        (dir.0.join("Nope.app"), "No such file"),
+        (dir.path().join("Nope.app"), "No such file"),
     ] {
-        let out = helper(&dir.0, &policy)
+        let out = helper(dir.path(), &policy)
             .arg("--bundle")
             .arg(&bundle)
             .output()
@@ -349,6 +334,6 @@ fn a_bundle_that_is_not_a_directory_is_refused() {
             stderr.contains("--bundle") && stderr.contains(says),
             "{stderr}"
         );
-        assert!(!dir.0.join("helper.sock").exists(), "never listened");
+        assert!(!dir.path().join("helper.sock").exists(), "never listened");
     }
 }
