@@ -13,8 +13,8 @@
 //!   the kernel where the bundle directory it holds open is now (macOS
 //!   `F_GETPATH`, Linux `/proc/self/fd`; a link count of 0 is deleted). So
 //!   it knows "moved to `~/.Trash`" from "deleted" from "renamed"
-//!   (followed, not mourned). Polling is portable and cheap: two system
-//!   calls every 2 s; a kqueue `EVFILT_VNODE` watch would answer sooner,
+//!   (followed, not mourned). Polling is portable and cheap: three system
+//!   calls every 2 s (`stat`, `fstat`, `F_GETPATH` or `readlink`); a kqueue `EVFILT_VNODE` watch would answer sooner,
 //!   but the bundle's parent must be watched too and a missed event is
 //!   worse than a 2 s delay.
 //! - **When.** [`PATIENCE`] looks in a row must find it gone (an updater
