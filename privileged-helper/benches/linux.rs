@@ -104,20 +104,6 @@ mod linux {
         .expect("the backend opens")
     }
 
-    /// Runs `body` on a thread inside `ns`, on a current-thread runtime.
-    fn inside<T: Send + 'static, F>(ns: &Ns, body: impl FnOnce() -> F + Send + 'static) -> T
-    where
-        F: std::future::Future<Output = T>,
-    {
-        ns.inside(move || {
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime")
-                .block_on(body())
-        })
-    }
-
     /// `2001:db8:<net>::<i>`: documentation space for any number of hosts.
     fn host(net: u16, i: u32) -> Ipv6Addr {
         let [a, b, c, d] = i.to_be_bytes();
@@ -167,14 +153,14 @@ mod linux {
                 })
                 .collect()
         };
-        let (add, del) = (dir.0.join("add.batch"), dir.0.join("del.batch"));
+        let (add, del) = (dir.path().join("add.batch"), dir.path().join("del.batch"));
         std::fs::write(&add, lines("add")).expect("batch file");
         std::fs::write(&del, lines("del")).expect("batch file");
 
         let mut ours = (Vec::new(), Vec::new());
         let mut theirs = (Vec::new(), Vec::new());
         for round in 0..=ROUNDS {
-            let (a, d) = inside(&net.host, || async {
+            let (a, d) = net.host.inside_async(|| async {
                 let mut backend = backend();
                 let interfaces = backend.interfaces().await.expect("interfaces");
                 let eth0 = interfaces.iter().find(|i| i.name == "eth0").expect("eth0");
@@ -351,7 +337,7 @@ mod linux {
             return;
         };
         let dir = TempDir::new("bench-dump");
-        let file = dir.0.join("big.batch");
+        let file = dir.path().join("big.batch");
         let mut batch = std::io::BufWriter::new(std::fs::File::create(&file).expect("batch"));
         for i in 0..BIG {
             let dst = host(0xdd, i);
@@ -362,7 +348,7 @@ mod linux {
         let (mut ours, mut theirs) = (Vec::new(), Vec::new());
         let mut sizes = (0, 0);
         for round in 0..=DUMPS {
-            let (took, n) = inside(&net.host, || async {
+            let (took, n) = net.host.inside_async(|| async {
                 let mut backend = backend();
                 // The first read also sweeps orphaned rules: not timed.
                 backend.routes().await.expect("routes");

@@ -9,8 +9,11 @@
 //!    a refused policy or a socket another helper serves stops us here,
 //!    before any route is touched;
 //! 3. the route manager starts (residue flush, desired state);
-//! 4. [`serve`] until SIGTERM/SIGINT; then stop serving (subscribers are
-//!    told), and remove every route we put in.
+//! 4. [`serve`] until SIGTERM/SIGINT, or until the app the helper belongs
+//!    to is trashed or deleted ([`crate::bundle_watch`]); then stop serving
+//!    (subscribers are told), and remove every route we put in. After the
+//!    app went away the helper also unregisters itself; either way it exits
+//!    0, which launchd does not restart.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -21,6 +24,7 @@ use tokio::signal::unix::{signal, Signal, SignalKind};
 use tokio::sync::watch;
 use tracing::{error, info, warn};
 
+use crate::bundle_watch::{self, Watcher};
 use crate::ipc::{listener, policy, Policy, Server, ServerConfig};
 use crate::manager::ManagerHandle;
 use crate::service::ManagerService;
@@ -130,8 +134,9 @@ async fn reload_on_hangup(mut hangups: Signal, file: PathBuf, policy: watch::Sen
 }
 
 /// Serves clients and runs `extra` alongside the helper, then waits for
-/// SIGTERM/SIGINT (or, with `exit_after`, for `extra` to finish), stops
-/// serving, and shuts the manager down (removing our routes).
+/// SIGTERM/SIGINT, for the watched app to go (`app`), or (with
+/// `exit_after`) for `extra` to finish; stops serving, and shuts the
+/// manager down (removing our routes). When the app went, unregisters.
 pub async fn serve(
     handle: ManagerHandle,
     service: ManagerService,
@@ -139,6 +144,7 @@ pub async fn serve(
     signals: Signals,
     extra: impl Future<Output = ()>,
     exit_after: bool,
+    app: Option<Watcher>,
 ) -> ExitCode {
     let Ipc {
         server,
@@ -155,34 +161,40 @@ pub async fn serve(
     let serving = tokio::spawn(server.serve(Arc::new(service), async {
         let _ = stopped.await;
     }));
-    let signal = async {
+    // Why we stop: a signal (`None`) or the app went away (why).
+    let until = async {
         tokio::select! {
-            _ = term.recv() => info!("SIGTERM"),
-            _ = int.recv() => info!("SIGINT"),
+            _ = term.recv() => { info!("SIGTERM"); None }
+            _ = int.recv() => { info!("SIGINT"); None }
+            why = bundle_watch::until_gone(app) => Some(why),
         }
     };
-    tokio::pin!(signal);
-    if exit_after {
+    tokio::pin!(until);
+    let app_gone = if exit_after {
         tokio::select! {
-            () = extra => {},
-            () = &mut signal => {},
+            () = extra => None,
+            why = &mut until => why,
         }
     } else {
-        tokio::join!(extra, &mut signal);
-    }
+        tokio::join!(extra, &mut until).1
+    };
     reload.abort();
     let _ = stop.send(());
     if let Err(e) = serving.await {
         error!(error = %e, "the server failed");
     }
     info!("shutting down: removing our routes");
-    match handle.shutdown().await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            error!("{e}");
-            ExitCode::from(1)
-        }
+    if let Err(e) = handle.shutdown().await {
+        // Exit 1: launchd starts the helper again, whose start-up flush
+        // and, for a trashed app, its watch try once more.
+        error!("{e}");
+        return ExitCode::from(1);
     }
+    if let Some(why) = app_gone {
+        bundle_watch::unregister();
+        info!("{why}: our routes are removed and the helper has unregistered");
+    }
+    ExitCode::SUCCESS
 }
 
 /// Logs the status (after start-up, or after playing sim events).

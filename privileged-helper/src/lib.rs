@@ -5,6 +5,7 @@
 
 #![deny(missing_docs)]
 
+pub mod bundle_watch;
 pub mod daemon;
 pub mod engine;
 pub mod install;

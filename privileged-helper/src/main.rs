@@ -7,7 +7,8 @@
 //! stop serving (subscribers are told), then remove every route we put in.
 //!
 //! Exit codes:
-//! - 0: a clean shutdown;
+//! - 0: a clean shutdown (also after the app was trashed or deleted: the
+//!   helper removed its routes and unregistered; see `bundle_watch`);
 //! - 1: the helper failed while running;
 //! - 2: bad arguments, scenario or log file;
 //! - 3: the chosen backend cannot run here;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use egress_helper::bundle_watch;
 use egress_helper::daemon::{self, Ipc, Signals};
 use egress_helper::install;
 use egress_helper::manager::{self, ManagerConfig, ModeOverride, LEGACY_ENV};
@@ -100,6 +102,12 @@ struct RunArgs {
     /// Also log to this file (appended), besides stderr.
     #[arg(long)]
     log_file: Option<PathBuf>,
+    /// The app bundle this helper belongs to: when it is moved to the
+    /// Trash or deleted, the helper removes its routes, unregisters and
+    /// exits 0 [default: the bundle this program sits in
+    /// (`X.app/Contents/MacOS/`), if any; else no watch].
+    #[arg(long, value_name = "PATH")]
+    bundle: Option<PathBuf>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,6 +206,13 @@ async fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let app = match bundle_watch::bundle_to_watch(args.bundle.as_deref()) {
+        Ok(bundle) => bundle.map(bundle_watch::Watcher::new),
+        Err(e) => {
+            error!("{e}");
+            return ExitCode::from(2);
+        }
+    };
     let ipc = match Ipc::open(args.policy.as_deref(), args.socket.as_deref()) {
         Ok(ipc) => ipc,
         Err(code) => return code,
@@ -258,7 +273,16 @@ async fn run(args: RunArgs) -> ExitCode {
                     daemon::log_status(&handle).await;
                 }
             };
-            daemon::serve(handle, service, ipc, signals, played, args.exit_after_play).await
+            daemon::serve(
+                handle,
+                service,
+                ipc,
+                signals,
+                played,
+                args.exit_after_play,
+                app,
+            )
+            .await
         }
         BackendChoice::Macos | BackendChoice::Linux => {
             let wanted = if args.backend == BackendChoice::Macos {
@@ -281,7 +305,16 @@ async fn run(args: RunArgs) -> ExitCode {
                         let handle = handle.clone();
                         async move { daemon::log_status(&handle).await }
                     };
-                    daemon::serve(handle, service, ipc, signals, status, args.exit_after_play).await
+                    daemon::serve(
+                        handle,
+                        service,
+                        ipc,
+                        signals,
+                        status,
+                        args.exit_after_play,
+                        app,
+                    )
+                    .await
                 }
                 Err(e) => {
                     error!(error = %e, "the {wanted} backend cannot run here; use --backend sim");

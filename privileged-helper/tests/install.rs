@@ -19,6 +19,7 @@ use routing_backend::sim::sim_backend;
 use routing_core::model::{IpPrefix, RouteFlags, RouteSpec, SpecGateway};
 use routing_core::wire::pf_route::ProtoFlag;
 use routing_sim::scenario::Scenario;
+use test_support::TempDir;
 
 const HELPER: &str = env!("CARGO_BIN_EXE_egress-helper");
 
@@ -34,24 +35,6 @@ fn helper_stdout(args: &[&str]) -> String {
     let out = Command::new(HELPER).args(args).output().expect("runs");
     assert!(out.status.success(), "{args:?}: {out:?}");
     String::from_utf8(out.stdout).expect("utf-8")
-}
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("egress-install-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 // --- The packaged files are the generated ones -------------------------
@@ -158,6 +141,11 @@ impl Launchd for FakeLaunchd {
         Ok(())
     }
 
+    fn bootout_later(&mut self, service: &str) -> io::Result<()> {
+        self.calls.push(format!("bootout later {service}"));
+        Ok(())
+    }
+
     fn remove_routes(&mut self) -> Result<String, String> {
         self.calls.push("cleanup".into());
         if self.routes_fail {
@@ -169,12 +157,12 @@ impl Launchd for FakeLaunchd {
 }
 
 fn layout(dir: &TempDir) -> Layout {
-    Layout::under(&dir.0.join("root"))
+    Layout::under(&dir.path().join("root"))
 }
 
 /// A stand-in for the helper binary.
 fn fake_binary(dir: &TempDir, content: &[u8]) -> PathBuf {
-    let path = dir.0.join("egress-helper");
+    let path = dir.path().join("egress-helper");
     std::fs::write(&path, content).expect("binary");
     path
 }
@@ -216,7 +204,8 @@ fn install_copies_the_helper_writes_the_plist_then_bootstraps_it() {
     assert_eq!(
         read(&plist),
         launch_daemon_plist(&Variant::Legacy {
-            program: LEGACY_PROGRAM.into()
+            program: LEGACY_PROGRAM.into(),
+            bundle: None,
         })
     );
     let dict = plist::Value::from_file(&plist)
@@ -253,7 +242,7 @@ fn installing_again_replaces_the_running_helper_and_a_planted_symlink() {
     // Someone replaced the plist with a symlink to a file of theirs: the
     // install replaces the link, and never writes through it.
     let plist = layout.path(LEGACY_PLIST);
-    let victim = dir.0.join("victim");
+    let victim = dir.path().join("victim");
     std::fs::write(&victim, "untouched").expect("victim");
     std::fs::remove_file(&plist).expect("rm");
     std::os::unix::fs::symlink(&victim, &plist).expect("symlink");
@@ -282,7 +271,7 @@ fn install_stops_before_launchctl_when_the_helper_cannot_be_read() {
     let dir = TempDir::new("missing");
     let layout = layout(&dir);
     let mut launchd = FakeLaunchd::default();
-    let err = launchd::install(&layout, &dir.0.join("nope"), &mut launchd).expect_err("fails");
+    let err = launchd::install(&layout, &dir.path().join("nope"), &mut launchd).expect_err("fails");
     assert!(err.to_string().contains("read the helper"), "{err}");
     assert!(launchd.calls.is_empty());
     assert!(!layout.path(LEGACY_PLIST).exists());
@@ -364,6 +353,58 @@ fn uninstall_goes_on_after_a_failed_step_and_says_what_failed() {
 }
 
 #[test]
+fn a_helper_installed_from_the_app_is_told_to_watch_it() {
+    let dir = TempDir::new("from-app");
+    let layout = layout(&dir);
+    let macos = dir.path().join("Egress.app/Contents/MacOS");
+    std::fs::create_dir_all(&macos).expect("bundle");
+    let binary = macos.join("egress-helper");
+    std::fs::write(&binary, b"v1").expect("binary");
+    launchd::install(&layout, &binary, &mut FakeLaunchd::default()).expect("installs");
+    let dict = plist::Value::from_file(layout.path(LEGACY_PLIST))
+        .expect("parses")
+        .into_dictionary()
+        .expect("dict");
+    let argv: Vec<&str> = dict["ProgramArguments"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(plist::Value::as_string)
+        .collect();
+    let bundle = std::fs::canonicalize(dir.path().join("Egress.app")).expect("canonical");
+    assert_eq!(
+        argv[argv.len() - 2..],
+        ["--bundle", bundle.to_str().expect("utf-8")]
+    );
+}
+
+#[test]
+fn a_trashed_legacy_helper_removes_its_files_then_asks_for_a_bootout() {
+    let dir = TempDir::new("unregister-self");
+    let layout = layout(&dir);
+    let mut launchd = FakeLaunchd::default();
+    launchd::install(&layout, &fake_binary(&dir, b"v1"), &mut launchd).expect("installs");
+    let planted = plant_state(&layout);
+    launchd.calls.clear();
+
+    let outcome = launchd::unregister_self(&layout, &mut launchd);
+    assert!(outcome.problems.is_empty(), "{outcome:?}");
+    // Not a waiting bootout (launchd would wait for this very process),
+    // and no cleanup: the helper removed its routes itself.
+    assert_eq!(launchd.calls, ["bootout later system/dev.egress.helper"]);
+    assert!(!layout.path(LEGACY_PLIST).exists());
+    assert!(!layout.path(LEGACY_PROGRAM).exists());
+    assert!(!layout.path("/var/run/egress").exists());
+    for kept in &planted[..3] {
+        assert!(kept.exists(), "{} kept", kept.display());
+    }
+    assert_eq!(
+        outcome.done.last().map(String::as_str),
+        Some("asked launchd to boot out system/dev.egress.helper")
+    );
+}
+
+#[test]
 fn install_and_uninstall_say_linux_uses_the_package() {
     if cfg!(target_os = "macos") {
         return;
@@ -401,7 +442,7 @@ fn scenario_text() -> String {
 #[test]
 fn cleanup_on_the_sim_removes_every_tagged_route_and_nothing_else() {
     let dir = TempDir::new("cleanup");
-    let scenario = dir.0.join("crash.scn");
+    let scenario = dir.path().join("crash.scn");
     std::fs::write(&scenario, scenario_text()).expect("scenario");
     let out = Command::new(HELPER)
         .args(["cleanup", "--backend", "sim", "--scenario"])
@@ -611,7 +652,7 @@ mod linux {
                 "linux",
             ])
             .arg("--state-dir")
-            .arg(&dir.0)
+            .arg(dir.path())
             .output()
             .expect("runs");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -653,7 +694,7 @@ mod linux {
                 "linux",
             ])
             .arg("--state-dir")
-            .arg(&dir.0)
+            .arg(dir.path())
             .output()
             .expect("runs");
         assert_eq!(again.status.code(), Some(0));

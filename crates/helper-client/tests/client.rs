@@ -1,7 +1,5 @@
 //! The client against a fake helper on a temporary socket.
 
-mod support;
-
 use std::net::{IpAddr, UdpSocket};
 use std::os::fd::AsFd;
 use std::time::Duration;
@@ -13,7 +11,9 @@ use helper_proto::{
     Status, TimelineEntry, Topic,
 };
 use routing_core::model::Family;
-use support::{accept, listen, Conn, TempDir};
+use test_support::fake_helper::{accept, listen, Conn};
+use test_support::frames::frame;
+use test_support::TempDir;
 
 const SOFTWARE: &str = "helper-client-tests 0.1.0";
 const LIMIT: Duration = Duration::from_secs(10);
@@ -78,7 +78,7 @@ async fn the_handshake_says_hello_and_keeps_the_welcome() {
     });
     within(async {
         let client = Client::connect(dir.socket(), SOFTWARE).await.unwrap();
-        assert_eq!(client.welcome(), &support::welcome());
+        assert_eq!(client.welcome(), &test_support::fake_helper::welcome());
         assert_eq!(client.path(), dir.socket());
         assert_eq!(client.status().await.unwrap(), status(Mode::Legacy));
         let hello = server.await.unwrap();
@@ -565,16 +565,6 @@ async fn reconnecting_gives_up_at_the_deadline() {
     );
 }
 
-/// Frames a raw JSON payload as the helper would.
-fn raw_frame(json: &str) -> Vec<u8> {
-    let mut bytes = u32::try_from(json.len())
-        .expect("a small frame")
-        .to_be_bytes()
-        .to_vec();
-    bytes.extend_from_slice(json.as_bytes());
-    bytes
-}
-
 #[tokio::test]
 async fn what_a_newer_helper_adds_is_skipped_or_fails_only_its_request() {
     let dir = TempDir::new("newer");
@@ -585,8 +575,8 @@ async fn what_a_newer_helper_adds_is_skipped_or_fails_only_its_request() {
         conn.reply(id, Response::Subscribed { topics: vec![] })
             .await;
         // An event of a later minor, then one we know.
-        conn.send_raw(&raw_frame(
-            r#"{"type":"event","event":{"event":"battery_low","percent":5}}"#,
+        conn.send_raw(&frame(
+            br#"{"type":"event","event":{"event":"battery_low","percent":5}}"#,
         ))
         .await;
         conn.send(&ServerMessage::Event {
@@ -595,9 +585,10 @@ async fn what_a_newer_helper_adds_is_skipped_or_fails_only_its_request() {
         .await;
         // A reply of a kind we do not know, then a normal one.
         let (id, _) = conn.request().await;
-        conn.send_raw(&raw_frame(&format!(
-            r#"{{"type":"reply","id":{id},"outcome":{{"ok":{{"kind":"hologram"}}}}}}"#
-        )))
+        conn.send_raw(&frame(
+            format!(r#"{{"type":"reply","id":{id},"outcome":{{"ok":{{"kind":"hologram"}}}}}}"#)
+                .as_bytes(),
+        ))
         .await;
         let (id, _) = conn.request().await;
         conn.reply(

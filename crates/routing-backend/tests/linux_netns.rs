@@ -14,11 +14,7 @@
 //! Needs root and `ip`; without them each test prints why and passes.
 #![cfg(target_os = "linux")]
 
-use std::future::Future;
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::os::fd::AsFd;
-use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use routing_backend::session::SessionConfig;
@@ -30,109 +26,42 @@ use routing_core::model::{
 };
 use routing_core::wire::pf_route::ProtoFlag;
 use serde_json::Value;
+use test_support::netns::{self, Namespaces, Ns};
 use tokio::sync::mpsc;
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
-
-/// A namespace by name: cheap to clone into a test thread.
-#[derive(Debug, Clone)]
-struct Ns(String);
-
-impl Ns {
-    /// `ip -n NS COMMAND`, which must succeed.
-    fn ip(&self, command: &str) -> String {
-        run(&format!("-n {} {command}", self.0)).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// `ip -j -n NS COMMAND`, parsed.
-    fn ip_json(&self, command: &str) -> Vec<Value> {
-        let text = self.ip(&format!("-j {command}"));
-        if text.trim().is_empty() {
-            return Vec::new();
-        }
-        match serde_json::from_str(&text) {
-            Ok(Value::Array(items)) => items,
-            other => panic!("ip -j {command}: {other:?}"),
-        }
-    }
-
-    /// Runs `body` on a thread inside the namespace, on a current-thread
-    /// runtime, and hands back its result (or its panic).
-    fn inside<F, Fut, T>(&self, body: F) -> T
-    where
-        F: FnOnce() -> Fut + Send + 'static,
-        Fut: Future<Output = T>,
-        T: Send + 'static,
-    {
-        let path = format!("/run/netns/{}", self.0);
-        let thread = std::thread::spawn(move || {
-            let file = std::fs::File::open(&path).expect("the namespace's file");
-            rustix::thread::move_into_link_name_space(
-                file.as_fd(),
-                Some(rustix::thread::LinkNameSpaceType::Network),
-            )
-            .expect("setns");
-            tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime")
-                .block_on(body())
-        });
-        thread
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    }
-}
 
 /// Two namespaces joined by a veth pair, deleted on drop (even when the
 /// test failed, or the set-up stopped half-way).
 struct Topology {
     host: Ns,
     gateway: Ns,
-}
-
-impl Drop for Topology {
-    fn drop(&mut self) {
-        for ns in [&self.host, &self.gateway] {
-            let _ = Command::new("ip").args(["netns", "del", &ns.0]).output();
-        }
-    }
-}
-
-/// `ip COMMAND` (words split on spaces): its output, or why it failed.
-fn run(command: &str) -> Result<String, String> {
-    let out = Command::new("ip")
-        .args(command.split_whitespace())
-        .output()
-        .map_err(|e| format!("ip: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "ip {command}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
+    _made: Namespaces,
 }
 
 impl Topology {
     /// The topology in the module doc, or `None` (with a message saying
     /// why) where namespaces cannot be made here.
     fn new() -> Option<Topology> {
-        if !rustix::process::geteuid().is_root() {
+        if !netns::is_root() {
             eprintln!("skipping: the network-namespace tests need root");
             return None;
         }
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let host = format!("egress-{}-{n}", std::process::id());
-        let topology = Topology {
-            gateway: Ns(format!("{host}-gw")),
-            host: Ns(host),
+        let name = Namespaces::unique_name("egress");
+        let mut made = Namespaces::new();
+        let host = match made.add(&name) {
+            Ok(host) => host,
+            Err(e) => {
+                eprintln!("skipping: cannot create a network namespace ({e})");
+                return None;
+            }
         };
-        if let Err(e) = run(&format!("netns add {}", topology.host.0)) {
-            eprintln!("skipping: cannot create a network namespace ({e})");
-            return None;
-        }
+        let gateway = made
+            .add(&format!("{name}-gw"))
+            .unwrap_or_else(|e| panic!("setting up the namespaces failed: {e}"));
+        let topology = Topology {
+            host,
+            gateway,
+            _made: made,
+        };
         if let Err(e) = topology.build() {
             panic!("setting up the namespaces failed: {e}");
         }
@@ -140,35 +69,29 @@ impl Topology {
     }
 
     fn build(&self) -> Result<(), String> {
-        let (h, g) = (self.host.0.as_str(), self.gateway.0.as_str());
-        run(&format!("netns add {g}"))?;
+        let (h, g) = (&self.host, &self.gateway);
         for ns in [h, g] {
-            run(&format!(
-                "netns exec {ns} sysctl -qw net.ipv6.conf.default.accept_dad=0"
-            ))?;
+            ns.sysctl("net.ipv6.conf.default.accept_dad=0")?;
         }
         // The far side answers ARP only for its own link's address, and
         // filters sources strictly.
-        run(&format!(
-            "netns exec {g} sysctl -qw net.ipv4.conf.all.arp_ignore=1"
-        ))?;
-        run(&format!(
-            "netns exec {g} sysctl -qw net.ipv4.conf.all.rp_filter=1"
-        ))?;
-        run(&format!(
-            "-n {h} link add veth0 type veth peer name veth1 netns {g}"
+        g.sysctl("net.ipv4.conf.all.arp_ignore=1")?;
+        g.sysctl("net.ipv4.conf.all.rp_filter=1")?;
+        h.ip_checked(&format!(
+            "link add veth0 type veth peer name veth1 netns {}",
+            g.0
         ))?;
         for (ns, link) in [(h, "lo"), (h, "veth0"), (g, "lo"), (g, "veth1")] {
-            run(&format!("-n {ns} link set {link} up"))?;
+            ns.ip_checked(&format!("link set {link} up"))?;
         }
-        run(&format!("-n {h} addr add 192.0.2.2/24 dev veth0"))?;
-        run(&format!("-n {h} addr add 2001:db8:1::2/64 dev veth0 nodad"))?;
-        run(&format!("-n {g} addr add 192.0.2.1/24 dev veth1"))?;
-        run(&format!("-n {g} addr add 2001:db8:1::1/64 dev veth1 nodad"))?;
-        run(&format!("-n {g} addr add 203.0.113.9/32 dev lo"))?;
-        run(&format!("-n {g} addr add 2001:db8:ff::9/128 dev lo"))?;
-        run(&format!("-n {h} route add default via 192.0.2.1"))?;
-        run(&format!("-n {h} -6 route add default via 2001:db8:1::1"))?;
+        h.ip_checked("addr add 192.0.2.2/24 dev veth0")?;
+        h.ip_checked("addr add 2001:db8:1::2/64 dev veth0 nodad")?;
+        g.ip_checked("addr add 192.0.2.1/24 dev veth1")?;
+        g.ip_checked("addr add 2001:db8:1::1/64 dev veth1 nodad")?;
+        g.ip_checked("addr add 203.0.113.9/32 dev lo")?;
+        g.ip_checked("addr add 2001:db8:ff::9/128 dev lo")?;
+        h.ip_checked("route add default via 192.0.2.1")?;
+        h.ip_checked("-6 route add default via 2001:db8:1::1")?;
         Ok(())
     }
 
@@ -201,7 +124,7 @@ impl Topology {
 
     /// A UDP socket in the gateway namespace, bound to `addr` (port 0).
     fn listen_in_gateway(&self, addr: IpAddr) -> UdpSocket {
-        self.gateway.inside(move || async move {
+        self.gateway.inside_async(move || async move {
             let socket = UdpSocket::bind(SocketAddr::new(addr, 0)).expect("bind in the gateway");
             socket
                 .set_read_timeout(Some(Duration::from_millis(1500)))
@@ -271,7 +194,7 @@ fn interfaces_are_typed_by_what_the_kernel_says_they_are() {
         return;
     };
     topology.add_tun();
-    topology.host.inside(|| async {
+    topology.host.inside_async(|| async {
         let interfaces = backend().interfaces().await.expect("interfaces");
         let by_name = |name: &str| interfaces.iter().find(|i| i.name == name).expect(name);
         let veth0 = by_name("veth0");
@@ -351,7 +274,7 @@ fn the_table_is_what_ip_route_show_table_all_lists() {
     let expected = ip_routes(&topology.host);
     let table = topology
         .host
-        .inside(|| async { backend().routes().await.expect("routes") });
+        .inside_async(|| async { backend().routes().await.expect("routes") });
     let mut ours: Vec<(IpPrefix, Option<IpAddr>, String)> = table
         .iter()
         .map(|r| (r.destination, r.gateway.ip_addr(), r.interface.name.clone()))
@@ -413,7 +336,7 @@ fn a_scoped_default_is_a_route_in_our_table_and_two_rules_that_go_with_it() {
         return;
     };
     let host = topology.host.clone();
-    topology.host.inside(move || async move {
+    topology.host.inside_async(move || async move {
         let mut backend = backend();
         let veth0 = interface(&mut backend, "veth0").await;
         for family in [Family::V4, Family::V6] {
@@ -495,7 +418,7 @@ fn a_legacy_exclusion_is_a_host_route_of_ours_in_the_main_table() {
     };
     let host = topology.host.clone();
     host.ip("route add 203.0.113.10/32 via 192.0.2.1");
-    topology.host.inside(move || async move {
+    topology.host.inside_async(move || async move {
         let mut backend = backend();
         let veth0 = interface(&mut backend, "veth0").await;
         for (dst, gateway) in [
@@ -549,7 +472,7 @@ fn a_scoped_lookup_answers_with_the_pin_while_the_tun_owns_the_default() {
     topology.add_tun();
     topology.vpn_owns_the_default(false);
     let host = topology.host.clone();
-    topology.host.inside(move || async move {
+    topology.host.inside_async(move || async move {
         let mut backend = backend();
         let veth0 = interface(&mut backend, "veth0").await;
         let tun0 = interface(&mut backend, "tun0").await;
@@ -695,7 +618,7 @@ fn changes_made_by_anyone_arrive_as_events() {
         return;
     };
     let host = topology.host.clone();
-    topology.host.inside(move || async move {
+    topology.host.inside_async(move || async move {
         let mut backend = backend();
         let mut events = backend.take_events().expect("the events");
         assert!(backend.take_events().is_none(), "handed over once");
@@ -775,7 +698,7 @@ fn a_flood_of_changes_is_reported_as_lost_not_dropped_silently() {
         .collect();
     std::fs::write(&batch, routes).expect("batch file");
     let file = batch.display().to_string();
-    topology.host.inside(move || async move {
+    topology.host.inside_async(move || async move {
         let mut backend = backend();
         let mut events = backend.take_events().expect("the events");
         // Nobody reads events while ip adds 20,000 routes: the queue (and
@@ -801,7 +724,7 @@ fn a_bound_socket_leaves_on_its_interface_while_the_tun_owns_the_default() {
         .iter()
         .map(|r| r.local_addr().expect("address"))
         .collect();
-    topology.host.inside(move || async move {
+    topology.host.inside_async(move || async move {
         let mut backend = backend();
         let veth0 = interface(&mut backend, "veth0").await;
         for target in targets {
@@ -864,7 +787,7 @@ fn after_a_crash_rules_follow_the_routes_left_in_our_table() {
     host.ip("rule add oif veth0 lookup 17767 priority 100 proto 69");
     host.ip("-6 rule add oif veth0 lookup 17767 priority 100 proto 69");
     host.ip("rule add oif veth0 lookup 17767 priority 300 proto static");
-    topology.host.inside(move || async move {
+    topology.host.inside_async(move || async move {
         let mut backend = backend();
         assert_eq!(backend.rules().await.expect("rules").len(), 2);
         backend.routes().await.expect("routes");

@@ -111,6 +111,7 @@ pub fn print_plist(args: &PrintPlistArgs) -> ExitCode {
     } else {
         Variant::Legacy {
             program: LEGACY_PROGRAM.to_string(),
+            bundle: None,
         }
     };
     print!("{}", launch_daemon_plist(&variant));

@@ -12,6 +12,11 @@
 //! removes the plist, the program and the socket directory; `--purge`
 //! also removes the journal, the log and the policy.
 //!
+//! When `install` runs from inside an app bundle, the plist passes that
+//! bundle to `run --bundle`; if the app goes to the Trash, the helper
+//! removes its routes and [`unregister_self`]: plist and program removed,
+//! `launchctl bootout` asked for without waiting for it.
+//!
 //! Everything the system is asked besides files goes through [`Launchd`],
 //! so the order is tested with a fake. All paths are under a prefix (`/`
 //! for real; a temporary directory in tests).
@@ -64,6 +69,14 @@ pub trait Launchd {
     /// # Errors
     /// launchctl failed.
     fn bootstrap(&mut self, plist: &Path) -> io::Result<()>;
+
+    /// Asks launchd to boot the service out without waiting: for the
+    /// service itself, which launchd stops as part of the bootout (waiting
+    /// for `launchctl` would wait for our own exit).
+    ///
+    /// # Errors
+    /// launchctl could not be started.
+    fn bootout_later(&mut self, service: &str) -> io::Result<()>;
 
     /// Removes every route of ours (`egress-helper cleanup`); returns what
     /// it said.
@@ -135,6 +148,7 @@ pub fn install(layout: &Layout, binary: &Path, launchd: &mut dyn Launchd) -> io:
     ensure_dir(layout, parent(&plist))?;
     let text = launch_daemon_plist(&Variant::Legacy {
         program: LEGACY_PROGRAM.to_string(),
+        bundle: app_bundle_of(binary),
     });
     write_atomically(&plist, text.as_bytes(), 0o644, layout.owner)?;
     outcome.did(format!("wrote {} (0644)", plist.display()));
@@ -176,6 +190,37 @@ pub fn uninstall(layout: &Layout, purge: bool, launchd: &mut dyn Launchd) -> Out
         }
     }
     outcome
+}
+
+/// The legacy helper unregisters itself (its app was trashed or deleted;
+/// its routes are already removed): removes the plist first, so launchd
+/// does not load it at the next boot, then the program and the socket
+/// directory, then asks launchd to boot the service out (which it does
+/// once we have exited). The journal, log and policy stay, as after
+/// `uninstall` without `--purge`.
+pub fn unregister_self(layout: &Layout, launchd: &mut dyn Launchd) -> Outcome {
+    let mut outcome = Outcome::default();
+    for path in [LEGACY_PLIST, LEGACY_PROGRAM, MACOS_RUNTIME_DIR].map(|p| layout.path(p)) {
+        match remove(&path) {
+            Ok(true) => outcome.did(format!("removed {}", path.display())),
+            Ok(false) => {}
+            Err(e) => outcome.failed(format!("could not remove {}: {e}", path.display())),
+        }
+    }
+    let service = service_target();
+    match launchd.bootout_later(&service) {
+        Ok(()) => outcome.did(format!("asked launchd to boot out {service}")),
+        Err(e) => outcome.failed(format!("could not ask launchd to boot out {service}: {e}")),
+    }
+    outcome
+}
+
+/// The app bundle `binary` sits in, as a string, if it does.
+pub fn app_bundle_of(binary: &Path) -> Option<String> {
+    let binary = std::fs::canonicalize(binary).ok()?;
+    crate::bundle_watch::decide::bundle_of(&binary)?
+        .to_str()
+        .map(str::to_string)
 }
 
 fn parent(path: &Path) -> &Path {
@@ -312,6 +357,21 @@ impl Launchd for Launchctl {
         }
     }
 
+    fn bootout_later(&mut self, service: &str) -> io::Result<()> {
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+        // A process group of its own: launchd kills what is left in the
+        // job's group when the job exits.
+        Command::new("/bin/launchctl")
+            .args(["bootout", service])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .map(drop)
+    }
+
     fn remove_routes(&mut self) -> Result<String, String> {
         let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
         let output = Command::new(me)
@@ -352,6 +412,12 @@ impl Launchd for DryRun {
     fn bootstrap(&mut self, plist: &Path) -> io::Result<()> {
         self.would
             .push(format!("launchctl bootstrap system {}", plist.display()));
+        Ok(())
+    }
+
+    fn bootout_later(&mut self, service: &str) -> io::Result<()> {
+        self.would
+            .push(format!("launchctl bootout {service} (not waited for)"));
         Ok(())
     }
 

@@ -25,6 +25,10 @@ pub enum Variant {
     Legacy {
         /// The helper binary launchd runs.
         program: String,
+        /// The app bundle the helper came from, passed as `run --bundle`:
+        /// when it goes to the Trash the helper unregisters itself
+        /// (`crate::bundle_watch`). `None` when installed from elsewhere.
+        bundle: Option<String>,
     },
 }
 
@@ -52,14 +56,18 @@ pub const RUN_ARGUMENTS: [&str; 3] = ["run", "--backend", "macos"];
 
 /// The LaunchDaemon's keys, as a dictionary.
 pub fn launch_daemon(variant: &Variant) -> Value {
-    let argv0 = match variant {
+    let (argv0, bundle) = match variant {
         // With BundleProgram, ProgramArguments is only argv: its first
-        // element is the program's name as the helper sees it.
-        Variant::Bundle => BUNDLE_PROGRAM,
-        Variant::Legacy { program } => program.as_str(),
+        // element is the program's name as the helper sees it (the helper
+        // finds its bundle from its own path).
+        Variant::Bundle => (BUNDLE_PROGRAM, None),
+        Variant::Legacy { program, bundle } => (program.as_str(), bundle.as_deref()),
     };
     let mut arguments = vec![Value::string(argv0)];
     arguments.extend(RUN_ARGUMENTS.iter().map(|a| Value::string(a)));
+    if let Some(bundle) = bundle {
+        arguments.extend([Value::string("--bundle"), Value::string(bundle)]);
+    }
     let mut keys = vec![("Label".to_string(), Value::string(HELPER_LABEL))];
     if *variant == Variant::Bundle {
         keys.push(("BundleProgram".into(), Value::string(BUNDLE_PROGRAM)));
@@ -67,9 +75,15 @@ pub fn launch_daemon(variant: &Variant) -> Value {
     keys.extend([
         ("ProgramArguments".to_string(), Value::Array(arguments)),
         ("RunAtLoad".into(), Value::Bool(true)),
-        // Restarted whenever it exits (launchd throttles a crash loop to
-        // one start per 10 s); `launchctl bootout` stops it for good.
-        ("KeepAlive".into(), Value::Bool(true)),
+        // Restarted when it fails or crashes (launchd throttles a crash
+        // loop to one start per 10 s), not after a clean exit (0): the
+        // helper exits 0 when its app went to the Trash, and only then,
+        // as launchd stops it with SIGTERM otherwise. `launchctl bootout`
+        // stops it for good.
+        (
+            "KeepAlive".into(),
+            Value::Dict(vec![("SuccessfulExit".into(), Value::Bool(false))]),
+        ),
         ("StandardErrorPath".into(), Value::string(LOG_FILE)),
         // Login Items (macOS 13+) lists the daemon under the app, for the
         // legacy plist too.

@@ -19,6 +19,7 @@ fn strings(value: &plist::Value) -> Vec<&str> {
 fn legacy() -> Variant {
     Variant::Legacy {
         program: "/Library/PrivilegedHelperTools/dev.egress.helper".into(),
+        bundle: None,
     }
 }
 
@@ -48,7 +49,12 @@ fn the_bundle_plist_has_every_key_smappservice_needs() {
         ["Contents/MacOS/egress-helper", "run", "--backend", "macos"]
     );
     assert_eq!(dict["RunAtLoad"].as_boolean(), Some(true));
-    assert_eq!(dict["KeepAlive"].as_boolean(), Some(true));
+    // Kept alive unless it exits 0 (its app was trashed: it unregistered).
+    let keep_alive = dict["KeepAlive"]
+        .as_dictionary()
+        .expect("KeepAlive is a dictionary");
+    assert_eq!(keep_alive.len(), 1, "{keep_alive:?}");
+    assert_eq!(keep_alive["SuccessfulExit"].as_boolean(), Some(false));
     assert_eq!(
         dict["StandardErrorPath"].as_string(),
         Some("/var/log/egress-helper.log")
@@ -73,6 +79,25 @@ fn the_legacy_plist_runs_an_absolute_path_and_has_no_bundle_program() {
             "run",
             "--backend",
             "macos"
+        ]
+    );
+}
+
+#[test]
+fn a_legacy_helper_installed_from_the_app_watches_that_app() {
+    let dict = parsed(&Variant::Legacy {
+        program: "/Library/PrivilegedHelperTools/dev.egress.helper".into(),
+        bundle: Some("/Applications/Egress & Co.app".into()),
+    });
+    assert_eq!(
+        strings(&dict["ProgramArguments"]),
+        [
+            "/Library/PrivilegedHelperTools/dev.egress.helper",
+            "run",
+            "--backend",
+            "macos",
+            "--bundle",
+            "/Applications/Egress & Co.app"
         ]
     );
 }

@@ -147,7 +147,12 @@ impl<B: RouteBackend> RouteManager<B> {
             .map(|t| t + self.config.loss_grace)
             .min();
         let routes = self.announce.routes_deadline();
-        [burst, grace, routes].into_iter().flatten().min()
+        // A batched journal write is a deadline too: without it the
+        // journal waited for the next unrelated one.
+        [burst, grace, routes, self.journal_due]
+            .into_iter()
+            .flatten()
+            .min()
     }
 
     /// After each turn of the loop: tell subscribers what changed.

@@ -1,19 +1,21 @@
-//! The suite's namespaces, topology, tun reader and temporary directories;
-//! each removes what it made on drop, also when a test fails half-way.
+//! The suite's topology (namespaces from `test-support`), tun reader and
+//! temporary directories; each removes what it made on drop, also when a
+//! test fails half-way.
 
 use std::net::{IpAddr, SocketAddr, UdpSocket};
-use std::os::fd::{AsFd, OwnedFd};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::os::fd::OwnedFd;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use routing_core::model::Family;
-use serde_json::Value;
-
-static NEXT: AtomicUsize = AtomicUsize::new(0);
+use test_support::netns::Namespaces;
+pub use test_support::netns::Ns;
+/// A temporary directory (root's, 0755: the helper trusts its socket's
+/// directory only then), removed on drop.
+pub use test_support::TempDir;
 
 /// How long an expected probe is waited for.
 pub const ARRIVES: Duration = Duration::from_secs(2);
@@ -29,79 +31,6 @@ pub const ELSEWHERE_V6: &str = "2001:db8:ff::20";
 
 pub fn ip(s: &str) -> IpAddr {
     s.parse().expect("an address")
-}
-
-/// `ip ARGS` (split on spaces): its output, or why it failed.
-pub fn run_ip(args: &str) -> Result<String, String> {
-    let out = Command::new("ip")
-        .args(args.split_whitespace())
-        .output()
-        .map_err(|e| format!("ip: {e}"))?;
-    if out.status.success() {
-        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-    } else {
-        Err(format!(
-            "ip {args}: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ))
-    }
-}
-
-/// A network namespace by name.
-#[derive(Debug, Clone)]
-pub struct Ns(pub String);
-
-impl Ns {
-    /// `ip -n NS ARGS`, or why it failed.
-    pub fn ip_checked(&self, args: &str) -> Result<String, String> {
-        run_ip(&format!("-n {} {args}", self.0))
-    }
-
-    /// `ip -n NS ARGS`, which must succeed.
-    pub fn ip(&self, args: &str) -> String {
-        run_ip(&format!("-n {} {args}", self.0)).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    /// `ip -j -n NS ARGS`, parsed.
-    pub fn ip_json(&self, args: &str) -> Vec<Value> {
-        let text = self.ip(&format!("-j {args}"));
-        if text.trim().is_empty() {
-            return Vec::new();
-        }
-        match serde_json::from_str(&text) {
-            Ok(Value::Array(items)) => items,
-            other => panic!("ip -j {args}: {other:?}"),
-        }
-    }
-
-    fn sysctl(&self, setting: &str) -> Result<String, String> {
-        run_ip(&format!("netns exec {} sysctl -qw {setting}", self.0))
-    }
-
-    /// Runs `body` on a thread that entered the namespace (sockets it
-    /// makes belong there for good), and returns what it returns.
-    pub fn inside<T: Send + 'static>(&self, body: impl FnOnce() -> T + Send + 'static) -> T {
-        let enter = self.enter();
-        std::thread::spawn(move || {
-            enter();
-            body()
-        })
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-    }
-
-    /// What a thread calls to enter the namespace.
-    pub fn enter(&self) -> impl FnOnce() + Send + 'static {
-        let path = format!("/run/netns/{}", self.0);
-        move || {
-            let file = std::fs::File::open(&path).expect("the namespace's file");
-            rustix::thread::move_into_link_name_space(
-                file.as_fd(),
-                Some(rustix::thread::LinkNameSpaceType::Network),
-            )
-            .expect("setns");
-        }
-    }
 }
 
 /// Whether this machine can run the suite; says why not once per test.
@@ -122,14 +51,7 @@ pub struct Topology {
     pub host: Ns,
     pub gw1: Ns,
     pub gw2: Ns,
-}
-
-impl Drop for Topology {
-    fn drop(&mut self) {
-        for ns in [&self.host, &self.gw1, &self.gw2] {
-            let _ = run_ip(&format!("netns del {}", ns.0));
-        }
-    }
+    _made: Namespaces,
 }
 
 impl Topology {
@@ -139,17 +61,26 @@ impl Topology {
             eprintln!("skipped: {why} ({test})");
             return None;
         }
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let base = format!("e2e-{}-{n}", std::process::id());
-        let topology = Topology {
-            host: Ns(format!("{base}-h")),
-            gw1: Ns(format!("{base}-g1")),
-            gw2: Ns(format!("{base}-g2")),
+        let base = Namespaces::unique_name("e2e");
+        let mut made = Namespaces::new();
+        let host = match made.add(&format!("{base}-h")) {
+            Ok(host) => host,
+            Err(e) => {
+                eprintln!("skipped: cannot create a network namespace ({e}) ({test})");
+                return None;
+            }
         };
-        if let Err(e) = run_ip(&format!("netns add {}", topology.host.0)) {
-            eprintln!("skipped: cannot create a network namespace ({e}) ({test})");
-            return None;
-        }
+        let gateways = made
+            .add(&format!("{base}-g1"))
+            .and_then(|gw1| Ok((gw1, made.add(&format!("{base}-g2"))?)));
+        let (gw1, gw2) =
+            gateways.unwrap_or_else(|e| panic!("setting up the namespaces failed: {e}"));
+        let topology = Topology {
+            host,
+            gw1,
+            gw2,
+            _made: made,
+        };
         if let Err(e) = topology.build() {
             panic!("setting up the namespaces failed: {e}");
         }
@@ -162,8 +93,6 @@ impl Topology {
 
     fn build(&self) -> Result<(), String> {
         let (h, g1, g2) = (&self.host, &self.gw1, &self.gw2);
-        run_ip(&format!("netns add {}", g1.0))?;
-        run_ip(&format!("netns add {}", g2.0))?;
         for ns in [h, g1, g2] {
             ns.sysctl("net.ipv6.conf.all.accept_dad=0")?;
             ns.sysctl("net.ipv6.conf.default.accept_dad=0")?;
@@ -391,29 +320,5 @@ impl TunReader {
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-    }
-}
-
-/// A temporary directory (root's, 0755: the helper trusts its socket's
-/// directory only then), removed on drop.
-#[derive(Debug)]
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        use std::os::unix::fs::PermissionsExt;
-        let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let dir =
-            std::env::temp_dir().join(format!("egress-e2e-{name}-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("mode");
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

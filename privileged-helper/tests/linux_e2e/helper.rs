@@ -40,8 +40,8 @@ impl Helper {
     pub async fn start(host: &Ns, dir: &TempDir) -> (Helper, Client) {
         let mut helper = Helper {
             child: Some(spawn(host, dir)),
-            socket: dir.0.join("h.sock"),
-            log: dir.0.join("helper.log"),
+            socket: dir.path().join("h.sock"),
+            log: dir.path().join("helper.log"),
         };
         let client = helper.connect().await;
         (helper, client)
@@ -105,7 +105,7 @@ fn spawn(host: &Ns, dir: &TempDir) -> Child {
     let log = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
-        .open(dir.0.join("helper.log"))
+        .open(dir.path().join("helper.log"))
         .expect("the log file");
     Command::new("ip")
         .args([
@@ -116,11 +116,11 @@ fn spawn(host: &Ns, dir: &TempDir) -> Child {
         ])
         .args(["run", "--backend", "linux", "--vpn-interface", "tun0"])
         .arg("--socket")
-        .arg(dir.0.join("h.sock"))
+        .arg(dir.path().join("h.sock"))
         .arg("--state-dir")
-        .arg(dir.0.join("state"))
+        .arg(dir.path().join("state"))
         .arg("--policy")
-        .arg(dir.0.join("no-policy.toml"))
+        .arg(dir.path().join("no-policy.toml"))
         .env("EGRESS_LOG", "info")
         .stdin(Stdio::null())
         .stdout(Stdio::null())

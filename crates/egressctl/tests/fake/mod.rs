@@ -1,51 +1,15 @@
 //! A scripted fake helper on a temporary socket, in a thread of its own,
 //! for running the real `egressctl` binary against.
 
-use std::io::IoSlice;
-use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, OwnedFd};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::{Bytes, BytesMut};
-use helper_proto::message::{decode_client, encode};
-use helper_proto::{
-    Access, ClientMessage, ErrorBody, Event, Outcome, PeerInfo, Request, Response, ServerMessage,
-    Welcome, PROTOCOL,
-};
-use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
-use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
-use tokio::net::{UnixListener, UnixStream};
-use tokio_util::codec::{Decoder, Encoder};
-
-/// A directory under the system's temp dir, removed when dropped.
-pub struct TempDir(PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "egressctl-{name}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create the temp dir");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use helper_proto::{ClientMessage, ErrorBody, Event, Outcome, Request, Response, ServerMessage};
+use test_support::fake_helper::{welcome, Conn};
+pub use test_support::TempDir;
+use tokio::net::UnixListener;
 
 /// What the fake helper does with a request.
 pub enum Answer {
@@ -158,7 +122,8 @@ async fn serve(
             Answer::Ok(response) => conn.send(&reply(Outcome::Ok(response))).await,
             Answer::Err(body) => conn.send(&reply(Outcome::Error(body))).await,
             Answer::WithFd(response, fd) => {
-                conn.send_with_fd(&reply(Outcome::Ok(response)), &fd).await
+                conn.send_with_fd(&reply(Outcome::Ok(response)), fd.as_fd())
+                    .await
             }
             Answer::ThenEvents(response, events) => {
                 conn.send(&reply(Outcome::Ok(response))).await;
@@ -167,80 +132,5 @@ async fn serve(
                 }
             }
         }
-    }
-}
-
-/// The welcome the fake helper gives.
-pub fn welcome() -> Welcome {
-    Welcome {
-        protocol: PROTOCOL,
-        helper: "egress-helper 0.1.0".into(),
-        backend: "sim".into(),
-        peer: PeerInfo {
-            uid: 501,
-            gid: 20,
-            pid: None,
-        },
-        access: Access::Change,
-        change_requires: None,
-    }
-}
-
-struct Conn {
-    stream: UnixStream,
-    buf: BytesMut,
-}
-
-impl Conn {
-    fn new(stream: UnixStream) -> Conn {
-        Conn {
-            stream,
-            buf: BytesMut::new(),
-        }
-    }
-
-    async fn recv(&mut self) -> Option<ClientMessage> {
-        let mut codec = helper_client::codec();
-        loop {
-            if let Some(frame) = codec.decode(&mut self.buf).ok()? {
-                return decode_client(&frame).ok();
-            }
-            if self.stream.read_buf(&mut self.buf).await.ok()? == 0 {
-                return None;
-            }
-        }
-    }
-
-    fn frame(message: &ServerMessage) -> BytesMut {
-        let mut out = BytesMut::new();
-        helper_client::codec()
-            .encode(Bytes::from(encode(message).expect("encodable")), &mut out)
-            .expect("framed");
-        out
-    }
-
-    async fn send(&mut self, message: &ServerMessage) {
-        let _ = self.stream.write_all(&Self::frame(message)).await;
-    }
-
-    async fn send_with_fd(&mut self, message: &ServerMessage, fd: &OwnedFd) {
-        let bytes = Self::frame(message);
-        let stream = &self.stream;
-        let sent = stream
-            .async_io(Interest::WRITABLE, || {
-                let fds = [fd.as_fd()];
-                let mut space = [MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
-                let mut control = SendAncillaryBuffer::new(&mut space);
-                assert!(control.push(SendAncillaryMessage::ScmRights(&fds)));
-                Ok(rustix::net::sendmsg(
-                    stream.as_fd(),
-                    &[IoSlice::new(&bytes)],
-                    &mut control,
-                    SendFlags::empty(),
-                )?)
-            })
-            .await
-            .expect("sendmsg");
-        let _ = self.stream.write_all(&bytes[sent..]).await;
     }
 }

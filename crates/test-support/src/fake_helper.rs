@@ -1,15 +1,13 @@
-//! A fake helper on a temporary socket, speaking the real framing.
-
-#![allow(dead_code)] // each test file uses part of it
+//! The helper's end of one connection, speaking the real framing, for
+//! tests of everything that talks to the helper.
 
 use std::io::IoSlice;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, BorrowedFd};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::path::Path;
 
-use bytes::{Bytes, BytesMut};
-use helper_proto::message::{decode_client, encode};
+use bytes::BytesMut;
+use helper_proto::message::decode_client;
 use helper_proto::{
     Access, ClientMessage, ErrorBody, Hello, Outcome, PeerInfo, Request, Response, ServerMessage,
     Welcome, PROTOCOL,
@@ -17,41 +15,48 @@ use helper_proto::{
 use rustix::net::{SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{UnixListener, UnixStream};
-use tokio_util::codec::{Decoder, Encoder, LengthDelimitedCodec};
+use tokio_util::codec::{Decoder, LengthDelimitedCodec};
 
-/// A directory under the system's temp dir, removed when dropped (even
-/// when the test fails).
-pub struct TempDir(PathBuf);
+use crate::frames::{codec, server_frame};
 
-impl TempDir {
-    pub fn new(name: &str) -> TempDir {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "helper-client-{name}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("create the temp dir");
-        TempDir(dir)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-
-    pub fn socket(&self) -> PathBuf {
-        self.0.join("helper.sock")
+/// The welcome a fake helper gives: protocol of this build, the sim,
+/// uid 501 who may change things.
+pub fn welcome() -> Welcome {
+    Welcome {
+        protocol: PROTOCOL,
+        helper: "egress-helper 0.1.0".into(),
+        backend: "sim".into(),
+        peer: PeerInfo {
+            uid: 501,
+            gid: 20,
+            pid: Some(4242),
+        },
+        access: Access::Change,
+        change_requires: None,
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// Listens at `path`.
+///
+/// # Panics
+/// When the socket cannot be bound.
+pub fn listen(path: &Path) -> UnixListener {
+    UnixListener::bind(path).expect("bind the fake helper's socket")
+}
+
+/// Accepts one connection and says welcome.
+///
+/// # Panics
+/// When accepting fails or the client does not say hello.
+pub async fn accept(listener: &UnixListener) -> Conn {
+    let (stream, _) = listener.accept().await.expect("accept");
+    let mut conn = Conn::new(stream);
+    conn.welcome().await;
+    conn
 }
 
 /// The fake helper's end of one connection.
+#[derive(Debug)]
 pub struct Conn {
     stream: UnixStream,
     codec: LengthDelimitedCodec,
@@ -59,15 +64,20 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Wraps an accepted stream.
     pub fn new(stream: UnixStream) -> Conn {
         Conn {
             stream,
-            codec: helper_client::codec(),
+            codec: codec(),
             buf: BytesMut::new(),
         }
     }
 
-    /// The next client message; `None` when the client hung up.
+    /// The next client message; `None` when the client hung up (or the
+    /// connection broke).
+    ///
+    /// # Panics
+    /// When the client sends something that is not a client message.
     pub async fn recv(&mut self) -> Option<ClientMessage> {
         loop {
             if let Some(frame) = self.codec.decode(&mut self.buf).expect("a valid frame") {
@@ -80,7 +90,10 @@ impl Conn {
         }
     }
 
-    /// The next request, with its id (panics on anything else).
+    /// The next request, with its id.
+    ///
+    /// # Panics
+    /// On anything else.
     pub async fn request(&mut self) -> (u64, Request) {
         match self.recv().await {
             Some(ClientMessage::Request { id, request }) => (id, request),
@@ -88,23 +101,20 @@ impl Conn {
         }
     }
 
-    fn frame(message: &ServerMessage) -> BytesMut {
-        let mut out = BytesMut::new();
-        let payload = encode(message).expect("encodable");
-        helper_client::codec()
-            .encode(Bytes::from(payload), &mut out)
-            .expect("framed");
-        out
-    }
-
+    /// Sends a message (a client that hung up is not an error here).
     pub async fn send(&mut self, message: &ServerMessage) {
-        self.send_raw(&Self::frame(message)).await;
+        let _ = self.stream.write_all(&server_frame(message)).await;
     }
 
+    /// Sends bytes as they are (hand-made frames, garbage).
+    ///
+    /// # Panics
+    /// When the write fails.
     pub async fn send_raw(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).await.expect("write");
     }
 
+    /// Replies to `id`.
     pub async fn reply(&mut self, id: u64, response: Response) {
         self.send(&ServerMessage::Reply {
             id,
@@ -113,6 +123,7 @@ impl Conn {
         .await;
     }
 
+    /// Replies to `id` with an error.
     pub async fn reply_error(&mut self, id: u64, error: ErrorBody) {
         self.send(&ServerMessage::Reply {
             id,
@@ -121,9 +132,13 @@ impl Conn {
         .await;
     }
 
-    /// Sends a frame with `fd` as `SCM_RIGHTS` on its first bytes.
+    /// Sends a frame with `fd` as `SCM_RIGHTS` on its first bytes (as the
+    /// helper sends a bound socket).
+    ///
+    /// # Panics
+    /// When `sendmsg` fails.
     pub async fn send_with_fd(&mut self, message: &ServerMessage, fd: BorrowedFd<'_>) {
-        let bytes = Self::frame(message);
+        let bytes = server_frame(message);
         let stream = &self.stream;
         let sent = stream
             .async_io(Interest::WRITABLE, || {
@@ -141,10 +156,13 @@ impl Conn {
             .await
             .expect("sendmsg");
         // The rest (if any) without the fd.
-        self.send_raw(&bytes[sent..]).await;
+        let _ = self.stream.write_all(&bytes[sent..]).await;
     }
 
-    /// Reads the hello and welcomes the client.
+    /// Reads the hello and welcomes the client ([`welcome`]).
+    ///
+    /// # Panics
+    /// When the first message is not a hello.
     pub async fn welcome(&mut self) -> Hello {
         let hello = match self.recv().await {
             Some(ClientMessage::Hello(hello)) => hello,
@@ -153,33 +171,4 @@ impl Conn {
         self.send(&ServerMessage::Welcome(welcome())).await;
         hello
     }
-}
-
-/// The welcome the fake helper gives.
-pub fn welcome() -> Welcome {
-    Welcome {
-        protocol: PROTOCOL,
-        helper: "egress-helper 0.1.0".into(),
-        backend: "sim".into(),
-        peer: PeerInfo {
-            uid: 501,
-            gid: 20,
-            pid: Some(4242),
-        },
-        access: Access::Change,
-        change_requires: None,
-    }
-}
-
-/// Listens at `path`.
-pub fn listen(path: &Path) -> UnixListener {
-    UnixListener::bind(path).expect("bind the fake helper's socket")
-}
-
-/// Accepts one connection and says welcome.
-pub async fn accept(listener: &UnixListener) -> Conn {
-    let (stream, _) = listener.accept().await.expect("accept");
-    let mut conn = Conn::new(stream);
-    conn.welcome().await;
-    conn
 }
