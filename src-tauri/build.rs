@@ -20,6 +20,8 @@ const COMMANDS: &[&str] = &[
     "sim",
     "throughput",
     "export_table",
+    "open_inspector",
+    "close_window",
 ];
 
 const PLACEHOLDER: &str = "<!doctype html><meta charset=\"utf-8\"><title>Egress</title>\

@@ -16,6 +16,7 @@ pub mod connection;
 pub mod error;
 pub mod export;
 pub mod helper;
+pub mod launch;
 pub mod menu;
 pub mod notify;
 pub mod owner;
@@ -23,6 +24,7 @@ pub mod popover;
 pub mod settings;
 pub mod throughput;
 pub mod tray;
+pub mod windows;
 
 pub use app::run;
 pub use commands::AppState;
@@ -50,6 +52,8 @@ pub fn register<R: tauri::Runtime>(
             commands::sim,
             commands::throughput,
             commands::export_table,
+            commands::open_inspector,
+            commands::close_window,
         ])
 }
 

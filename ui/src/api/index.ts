@@ -21,9 +21,11 @@ import type {
   ProbeAnswer,
   RouteFilter,
   RouteRow,
+  SavedExport,
   SimAction,
   SimEvent,
   Status,
+  WindowVisibility,
 } from './types';
 
 export type * from './types';
@@ -71,9 +73,15 @@ export const sim = (action: SimAction): Promise<Status> => call('sim', { action 
 /** Live per-interface rates. */
 export const throughput = (): Promise<InterfaceRate[]> => call('throughput');
 
-/** The whole table as text to save. */
-export const exportTable = (format: ExportFormat): Promise<string> =>
+/** Saves the whole table to a new file in the Downloads folder; where it went. */
+export const exportTable = (format: ExportFormat): Promise<SavedExport> =>
   call('export_table', { format });
+
+/** Opens the Route Inspector (or brings it forward). */
+export const openInspector = (): Promise<void> => call('open_inspector');
+
+/** Dismisses this window: the popover hides, the Route Inspector closes. */
+export const closeWindow = (): Promise<void> => call('close_window');
 
 /** Every helper event, forwarded by the app. */
 export const onHelperEvent = (handler: (event: HelperEvent) => void): Promise<UnlistenFn> =>
@@ -86,3 +94,13 @@ export const onConnection = (handler: (c: Connection) => void): Promise<Unlisten
 /** Progress of a mode switch this app started. */
 export const onModeProgress = (handler: (p: ModeProgress) => void): Promise<UnlistenFn> =>
   listen<ModeProgress>('mode-progress', (e) => handler(e.payload));
+
+/**
+ * The app showed (`true`) or hid (`false`) the window labelled `label`
+ * (`popover`, `inspector`). The payload names the window, so a page never
+ * acts on another window's event.
+ */
+export const onVisibility = (label: string, handler: (visible: boolean) => void): Promise<UnlistenFn> =>
+  listen<WindowVisibility>('window-visibility', (e) => {
+    if (e.payload.window === label) handler(e.payload.visible);
+  });

@@ -4,20 +4,20 @@ import * as api from '../api';
 import type { AppError, InterfaceRate, Mode, RouteRow, SimEvent } from '../api';
 import { ProblemPanel } from '../components/ProblemPanel';
 import { useHelper, useInterval, useNow } from '../components/useHelper';
+import { useVisible } from '../components/useVisible';
 import { connectionProblem, errorLine, errorProblem, platformOf, toAppError } from '../lib/errors';
+import { vpnPhrases } from '../lib/format';
 import { IDLE, canStart, reduceSwitch } from '../lib/progress';
 import { Flush, Simulate, Verify } from './Actions';
 import { EgressCard, TunnelRates } from './EgressCard';
 import { ScopedRoutes, Timeline } from './Lists';
 import { ModeSwitch } from './ModeSwitch';
 
-/** Addresses outside every local network, to ask where unbound traffic goes. */
-const PROBE_V4 = '203.0.113.1';
-const PROBE_V6 = '2001:db8::1';
-
 export function PopoverApp() {
   const h = useHelper();
-  const now = useNow(10_000);
+  // Nothing ticks while the popover is hidden: no clock, no throughput poll.
+  const visible = useVisible('popover');
+  const now = useNow(10_000, visible);
   const platform = platformOf(navigator.userAgent);
   const connected = h.connection?.state === 'connected';
   const mayChange = connected && h.connection?.access === 'change';
@@ -25,20 +25,28 @@ export function PopoverApp() {
     connectionProblem(h.connection, h.wasConnected, platform) ??
     (h.statusError ? errorProblem(h.statusError, h.connection, platform) : null);
 
-  // Live throughput, every 2 s while connected.
+  // Live throughput, every 2 s while connected and shown.
   const [rates, setRates] = useState<InterfaceRate[]>([]);
   useInterval(
     () => {
       api.throughput().then(setRates, () => undefined);
     },
     2000,
-    connected,
+    connected && visible,
   );
 
-  // Scoped routes and the VPN's interfaces, re-read whenever the routes change.
+  // Escape hides the popover (as losing focus does), unless a field or a dialog took it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) void api.closeWindow().catch(() => undefined);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // Scoped routes, re-read whenever the routes change.
   const [scoped, setScoped] = useState<RouteRow[] | null>(null);
   const [scopedError, setScopedError] = useState<AppError | null>(null);
-  const [vpnIfaces, setVpnIfaces] = useState<string[]>([]);
   useEffect(() => {
     if (!connected) return;
     let alive = true;
@@ -46,17 +54,17 @@ export function PopoverApp() {
       (rows) => alive && (setScoped(rows), setScopedError(null)),
       (e) => alive && setScopedError(toAppError(e)),
     );
-    Promise.allSettled([api.lookup(PROBE_V4), api.lookup(PROBE_V6)]).then((answers) => {
-      if (!alive) return;
-      const names = answers.flatMap((a) =>
-        a.status === 'fulfilled' && a.value.via_vpn && a.value.interface ? [a.value.interface] : [],
-      );
-      setVpnIfaces([...new Set(names)]);
-    });
     return () => {
       alive = false;
     };
   }, [connected, h.routesVersion]);
+
+  // The Route Inspector, opened by the app.
+  const [inspectorError, setInspectorError] = useState<AppError | null>(null);
+  function openInspector() {
+    setInspectorError(null);
+    api.openInspector().catch((e) => setInspectorError(toAppError(e)));
+  }
 
   // The simulated Mac's events, on the sim backend.
   const [simEvents, setSimEvents] = useState<SimEvent[]>([]);
@@ -100,9 +108,11 @@ export function PopoverApp() {
   }
 
   const status = h.status;
+  // The tunnels that own a default route, as the helper sees them.
+  const vpnIfaces = [...new Set((status?.vpn ?? []).map((v) => v.interface))];
   const blocking = problem && !['reconnecting', 'disconnected', 'connecting'].includes(problem.kind);
   return (
-    <main class="popover" aria-busy={!status && !blocking}>
+    <main class="popover" aria-busy={!status && !blocking} data-visible={visible ? 'true' : 'false'}>
       <header class="top">
         <h1>Egress</h1>
         {status && (
@@ -116,7 +126,22 @@ export function PopoverApp() {
           aria-label={`Helper: ${h.connection?.state.replace('_', ' ') ?? 'connecting'}`}
           title={h.connection?.helper ?? h.connection?.state ?? ''}
         />
+        <span class="spacer" />
+        <button
+          type="button"
+          class="btn small"
+          data-testid="open-inspector"
+          aria-label="Open the Route Inspector"
+          onClick={openInspector}
+        >
+          Route Inspector…
+        </button>
       </header>
+      {inspectorError && (
+        <p class="error small" role="alert">
+          {errorLine(inspectorError)}
+        </p>
+      )}
       {problem && <ProblemPanel problem={problem} compact={!blocking && status !== null} />}
       {!blocking && status && (
         <div class={problem ? 'stale' : ''}>
@@ -131,6 +156,13 @@ export function PopoverApp() {
             <EgressCard family="v4" status={status.families.v4} rates={rates} now={now} />
             <EgressCard family="v6" status={status.families.v6} rates={rates} now={now} />
           </div>
+          {status.vpn && (
+            <p class="vpn-line small" data-testid="vpn-line">
+              {status.vpn.length > 0
+                ? `VPN: ${vpnPhrases(status.vpn).join('; ')}`
+                : 'VPN: none holds the default route'}
+            </p>
+          )}
           <TunnelRates rates={rates} tunnels={vpnIfaces} />
           <ModeSwitch
             status={status}
