@@ -240,9 +240,11 @@ class Test:
             self.driver.switch_to.window(back)
 
     def press(self, key, ctrl):
-        """A key press as the page's keyboard handler receives it."""
+        """A key press as the page's keyboard handler receives it, after the
+        script returned (the key may close the window the script runs in)."""
         self.driver.execute_script(
-            "window.dispatchEvent(new KeyboardEvent('keydown', {key: arguments[0], ctrlKey: arguments[1], bubbles: true}));",
+            "const [key, ctrlKey] = [arguments[0], arguments[1]];"
+            "setTimeout(() => window.dispatchEvent(new KeyboardEvent('keydown', {key, ctrlKey, bubbles: true})), 50);",
             key,
             ctrl,
         )
@@ -291,7 +293,7 @@ def main():
     test = Test(args)
     try:
         test.run()
-    except AssertionError as e:
+    except (AssertionError, WebDriverException) as e:
         log(f"FAILED: {e}")
         return 1
     finally:
