@@ -77,6 +77,22 @@ export function rateOf(rates: InterfaceRate[], name: string | undefined): Interf
   return name ? rates.find((r) => r.name === name) : undefined;
 }
 
+/**
+ * The rates of the interfaces shown (`names`), or `previous` itself when
+ * none of them changed: a poll that changes nothing on screen re-renders
+ * nothing.
+ */
+export function shownRates(previous: InterfaceRate[], next: InterfaceRate[], names: string[]): InterfaceRate[] {
+  const kept = next.filter((r) => names.includes(r.name));
+  const same =
+    kept.length === previous.length &&
+    kept.every((r, i) => {
+      const p = previous[i];
+      return p.name === r.name && p.rxBytesPerSec === r.rxBytesPerSec && p.txBytesPerSec === r.txBytesPerSec;
+    });
+  return same ? previous : kept;
+}
+
 /** `1 route` / `3 routes`. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;

@@ -6,7 +6,7 @@ import { ProblemPanel } from '../components/ProblemPanel';
 import { useHelper, useInterval, useNow } from '../components/useHelper';
 import { useVisible } from '../components/useVisible';
 import { connectionProblem, errorLine, errorProblem, platformOf, toAppError } from '../lib/errors';
-import { vpnPhrases } from '../lib/format';
+import { shownRates, vpnPhrases } from '../lib/format';
 import { IDLE, canStart, reduceSwitch } from '../lib/progress';
 import { Flush, Simulate, Verify } from './Actions';
 import { EgressCard, TunnelRates } from './EgressCard';
@@ -25,15 +25,6 @@ export function PopoverApp() {
     connectionProblem(h.connection, h.wasConnected, platform) ??
     (h.statusError ? errorProblem(h.statusError, h.connection, platform) : null);
 
-  // Live throughput, every 2 s while connected and shown.
-  const [rates, setRates] = useState<InterfaceRate[]>([]);
-  useInterval(
-    () => {
-      api.throughput().then(setRates, () => undefined);
-    },
-    2000,
-    connected && visible,
-  );
 
   // Escape hides the popover (as losing focus does), unless a field or a dialog took it.
   useEffect(() => {
@@ -110,6 +101,20 @@ export function PopoverApp() {
   const status = h.status;
   // The tunnels that own a default route, as the helper sees them.
   const vpnIfaces = [...new Set((status?.vpn ?? []).map((v) => v.interface))];
+
+  // Live throughput of the interfaces shown, every 2 s while connected and shown.
+  const [rates, setRates] = useState<InterfaceRate[]>([]);
+  const shown = [status?.families.v4.egress?.interface, status?.families.v6.egress?.interface, ...vpnIfaces].filter(
+    (n): n is string => !!n,
+  );
+  const shownKey = shown.join(' ');
+  useInterval(
+    () => {
+      api.throughput().then((next) => setRates((prev) => shownRates(prev, next, shownKey.split(' '))), () => undefined);
+    },
+    2000,
+    connected && visible,
+  );
   const blocking = problem && !['reconnecting', 'disconnected', 'connecting'].includes(problem.kind);
   return (
     <main class="popover" aria-busy={!status && !blocking} data-visible={visible ? 'true' : 'false'}>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatRate, isTunnelName, kindLabel, pinBadge, plural, relativeTime, vpnPhrases } from '../../src/lib/format';
+import { formatRate, isTunnelName, kindLabel, pinBadge, plural, relativeTime, shownRates, vpnPhrases } from '../../src/lib/format';
 
 const NOW = 1_800_000_000_000; // ms
 const ago = (s: number) => NOW / 1000 - s;
@@ -75,5 +75,17 @@ describe('vpnPhrases', () => {
       'utun4 (split default, IPv4 only)',
       'wg0 (whole default, IPv6 only)',
     ]);
+  });
+});
+
+describe('shownRates', () => {
+  const r = (name: string, rx: number) => ({ name, rxBytesPerSec: rx, txBytesPerSec: 1 });
+  it('keeps the interfaces shown, and the same array when none of them changed', () => {
+    const first = shownRates([], [r('en0', 5), r('eth9', 7), r('utun4', 3)], ['en0', 'utun4']);
+    expect(first).toEqual([r('en0', 5), r('utun4', 3)]);
+    // Another interface moved, the shown ones did not: nothing to re-render.
+    expect(shownRates(first, [r('en0', 5), r('eth9', 900), r('utun4', 3)], ['en0', 'utun4'])).toBe(first);
+    expect(shownRates(first, [r('en0', 6), r('utun4', 3)], ['en0', 'utun4'])).toEqual([r('en0', 6), r('utun4', 3)]);
+    expect(shownRates(first, [r('en0', 5)], ['en0', 'utun4'])).toEqual([r('en0', 5)]);
   });
 });
