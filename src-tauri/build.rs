@@ -26,6 +26,8 @@ const COMMANDS: &[&str] = &[
     "restart_helper",
     "update_helper",
     "open_approval_settings",
+    "open_inspector",
+    "close_window",
 ];
 
 const PLACEHOLDER: &str = "<!doctype html><meta charset=\"utf-8\"><title>Egress</title>\

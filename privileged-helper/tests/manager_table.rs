@@ -553,3 +553,96 @@ async fn restart_flushes_leftovers_and_restores_the_mode() {
         "the stray pin is gone, the exclusion is back"
     );
 }
+
+#[tokio::test]
+async fn status_names_the_tunnel_that_owns_the_default_and_how() {
+    let mut world = mac();
+    // A system tunnel with a scoped default only (as macOS keeps on
+    // utun0-3): it owns nothing.
+    world
+        .interfaces
+        .push(iface(15, "utun0", InterfaceKind::Tunnel, "192.0.2.15", 32));
+    world
+        .table
+        .insert(os_route("default", "192.0.2.15", "UGScI", 15, "utun0"))
+        .expect("utun0 scoped default");
+    let h = start(world, |_| {}).await;
+    let split = |shape, routes: &[&str]| helper_proto::VpnDefault {
+        interface: "utun4".into(),
+        family: Family::V4,
+        shape,
+        routes: routes.iter().map(|r| r.to_string()).collect(),
+    };
+    let status = h.handle.status().await.expect("status");
+    assert_eq!(
+        status.vpn,
+        [split(
+            helper_proto::DefaultShape::Split,
+            &["0/1", "128.0/1"]
+        )]
+    );
+
+    // The VPN takes the default outright instead.
+    {
+        let mut w = lock(&h.world);
+        for dst in ["0.0.0.0/1", "128.0.0.0/1", "0.0.0.0/0"] {
+            w.table
+                .remove(&routing_core::model::RouteKey {
+                    destination: dst.parse().expect("prefix"),
+                    scope: None,
+                })
+                .expect("rm");
+        }
+        w.table
+            .insert(os_route("default", "192.0.2.1", "UGSc", 22, "utun4"))
+            .expect("utun4 default");
+    }
+    // The kernel says only that utun4 got a default: no re-pin is called
+    // for, but the status follows.
+    h.events
+        .send(tunnel_route(RouteChange::Added, "0.0.0.0/0", 22))
+        .await
+        .expect("event");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let status = h.handle.status().await.expect("status");
+    assert_eq!(
+        status.vpn,
+        [split(helper_proto::DefaultShape::Whole, &["default"])]
+    );
+
+    // Half a split default captures only half the traffic: not reported.
+    {
+        let mut w = lock(&h.world);
+        w.table
+            .remove(&routing_core::model::RouteKey {
+                destination: IpPrefix::default_for(Family::V4),
+                scope: None,
+            })
+            .expect("rm");
+        w.table
+            .insert(os_route("0.0.0.0/1", "192.0.2.1", "UGSc", 22, "utun4"))
+            .expect("0/1");
+        w.table
+            .insert(os_route("default", "198.51.100.1", "UGScg", 4, "en0"))
+            .expect("en0 default");
+    }
+    h.events
+        .send(tunnel_route(RouteChange::Deleted, "0.0.0.0/0", 22))
+        .await
+        .expect("event");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let status = h.handle.status().await.expect("status");
+    assert!(status.vpn.is_empty(), "{:?}", status.vpn);
+}
+
+/// An unscoped route of a tunnel, added or deleted.
+fn tunnel_route(change: RouteChange, dst: &str, index: u32) -> BackendEvent {
+    BackendEvent::Route {
+        change,
+        destination: dst.parse().expect("prefix"),
+        flags: RouteFlags::UP | RouteFlags::STATIC,
+        interface: index,
+        gateway: None,
+        ours: false,
+    }
+}

@@ -11,12 +11,14 @@ use tauri_plugin_notification::NotificationExt as _;
 
 use crate::commands::AppState;
 use crate::connection::Connection;
+use crate::launch::{self, Launch};
 use crate::menu::{model, MenuModel};
 use crate::notify::Seen;
 use crate::owner::{Owner, Sink};
-use crate::popover::{self, PopoverState};
+use crate::popover;
 use crate::settings::{Settings, SettingsFile};
 use crate::tray::{ids, Tray};
+use crate::windows::{self, WindowsState};
 
 /// Everything the tray side keeps.
 struct Shell {
@@ -104,7 +106,7 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     let id = event.id().as_ref();
     match id {
         ids::OPEN => popover::open(app),
-        ids::INSPECTOR => popover::open_inspector(app),
+        ids::INSPECTOR => open_inspector(app),
         ids::QUIT => app.exit(0),
         ids::LEGACY => {
             let app = app.clone();
@@ -163,6 +165,22 @@ fn on_menu<R: Runtime>(app: &AppHandle<R>, event: MenuEvent) {
     }
 }
 
+fn open_inspector<R: Runtime>(app: &AppHandle<R>) {
+    if let Err(e) = windows::open_inspector(app) {
+        tracing::error!(error = %e, "opening the Route Inspector");
+    }
+}
+
+/// Does what a launch asked for.
+fn act<R: Runtime>(app: &AppHandle<R>, launch: Launch) {
+    match launch {
+        Launch::Tray | Launch::Help => {}
+        Launch::Popover => popover::open(app),
+        Launch::Inspector => open_inspector(app),
+        Launch::Hide => windows::dismiss_all(app),
+    }
+}
+
 /// Whether `name` is set to `1`.
 fn env_flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == "1")
@@ -179,6 +197,17 @@ fn init_logging() {
 
 /// Runs the app until Quit.
 pub fn run() {
+    let launched = match launch::parse(std::env::args().skip(1), false) {
+        Ok(Launch::Help) => {
+            println!("{}", launch::USAGE);
+            return;
+        }
+        Ok(launch) => launch,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
     init_logging();
     let socket = helper_client::default_socket_path();
     let service_manager = crate::setup::platform();
@@ -189,9 +218,12 @@ pub fn run() {
         .with_service_manager(service_manager, std::time::Duration::from_secs(10));
     let builder = tauri::Builder::default()
         // First, so a second launch only shows the running app's popover.
-        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
-            popover::open(app);
-        }))
+        .plugin(tauri_plugin_single_instance::init(
+            |app, args, _cwd| match launch::parse(args.iter().skip(1), true) {
+                Ok(launch) => act(app, launch),
+                Err(e) => tracing::warn!(error = %e, "a second launch's arguments"),
+            },
+        ))
         .plugin(tauri_plugin_autostart::init(
             MacosLauncher::LaunchAgent,
             None,
@@ -210,16 +242,17 @@ pub fn run() {
                 settings: Mutex::new(settings),
                 seen: Mutex::new(Seen::default()),
             });
-            app.manage(PopoverState::default());
+            app.manage(WindowsState::default());
             let first = current_model(&handle, &owner.connection_snapshot(), None);
             app.state::<Shell>().tray.create(&handle, &first)?;
             app.on_menu_event(on_menu);
-            popover::install(&handle);
+            // No window until one is asked for (docs/PERFORMANCE.md).
+            act(&handle, launched);
             if env_flag("EGRESS_SHOW_POPOVER") {
                 popover::open(&handle);
             }
             if env_flag("EGRESS_SHOW_INSPECTOR") {
-                popover::open_inspector(&handle);
+                open_inspector(&handle);
             }
             let sink: Arc<dyn Sink> = Arc::new(AppSink { app: handle });
             tauri::async_runtime::spawn(Arc::clone(&owner).run(sink));

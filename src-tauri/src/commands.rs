@@ -10,11 +10,11 @@ use helper_proto::{
 };
 use routing_core::model::Family;
 use serde::Serialize;
-use tauri::{AppHandle, Emitter, Runtime, State};
+use tauri::{AppHandle, Emitter, Manager, Runtime, State, WebviewWindow};
 
 use crate::connection::Connection;
 use crate::error::AppError;
-use crate::export::{export, Format};
+use crate::export::{export, save, Format, SavedExport};
 use crate::helper::Helper;
 use crate::setup::commands::Registration;
 use crate::setup::ServiceManager;
@@ -200,10 +200,63 @@ pub async fn throughput(state: State<'_, AppState>) -> Reply<Vec<InterfaceRate>>
     Ok(state.throughput.rates())
 }
 
-/// The whole routing table as JSON, CSV or `netstat -rn` text.
+/// Saves the whole routing table as JSON, CSV or `netstat -rn` text to a
+/// new file in the user's Downloads folder (a WebView cannot download a
+/// Blob); says where.
 #[tauri::command]
-pub async fn export_table(state: State<'_, AppState>, format: String) -> Reply<String> {
+pub async fn export_table<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+    format: String,
+) -> Reply<SavedExport> {
     let format: Format = format.parse()?;
+    let dir = export_dir(&app)?;
     let rows = state.helper.routes(RouteFilter::default()).await?;
-    Ok(export(&rows, format))
+    let text = export(&rows, format);
+    let path = save(&dir, format, &text).map_err(|e| {
+        AppError::new(
+            "internal",
+            format!("Could not save the table in {}: {e}", dir.display()),
+        )
+    })?;
+    Ok(SavedExport {
+        path: path.display().to_string(),
+        rows: rows.len(),
+        bytes: text.len(),
+    })
+}
+
+/// The user's Downloads folder (on Linux the XDG one, else ~/Downloads).
+fn export_dir<R: Runtime>(app: &AppHandle<R>) -> Reply<std::path::PathBuf> {
+    let paths = app.path();
+    paths
+        .download_dir()
+        .or_else(|_| paths.home_dir().map(|home| home.join("Downloads")))
+        .map_err(|e| {
+            AppError::new(
+                "internal",
+                format!("There is no Downloads folder to save the table in: {e}"),
+            )
+        })
+}
+
+/// Opens the Route Inspector (or brings it forward).
+#[tauri::command]
+pub async fn open_inspector<R: Runtime>(app: AppHandle<R>) -> Reply<()> {
+    crate::windows::open_inspector(&app)
+        .map(|_| ())
+        .map_err(|e| {
+            AppError::new(
+                "internal",
+                format!("Could not open the Route Inspector: {e}"),
+            )
+        })
+}
+
+/// Dismisses the calling window: the popover hides, the Route Inspector
+/// closes (Escape in the page).
+#[tauri::command]
+pub async fn close_window<R: Runtime>(window: WebviewWindow<R>) -> Reply<()> {
+    crate::windows::dismiss(&window);
+    Ok(())
 }

@@ -1,9 +1,13 @@
 //! The routing table as text to save: JSON, CSV, or `netstat -rn`.
 
+use std::fs::OpenOptions;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use helper_proto::RouteRow;
 use routing_core::model::Family;
+use serde::Serialize;
 
 use crate::error::AppError;
 
@@ -31,6 +35,65 @@ impl FromStr for Format {
             ))),
         }
     }
+}
+
+impl Format {
+    /// The file name extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Csv => "csv",
+            Format::Netstat => "txt",
+        }
+    }
+}
+
+/// What `export_table` saved (docs/APP.md `SavedExport`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedExport {
+    /// Where the file is.
+    pub path: String,
+    /// Rows of the table it holds.
+    pub rows: usize,
+    /// Its size.
+    pub bytes: usize,
+}
+
+/// The most files of one name the folder may already hold before saving
+/// gives up (`egress-routes-999.csv`).
+const MAX_SUFFIX: u32 = 999;
+
+/// Writes `text` to a new file in `dir`, named `egress-routes.EXT`, or
+/// `egress-routes-2.EXT` and so on when that exists (never overwriting,
+/// as a browser's downloads do); creates `dir` if needed.
+pub fn save(dir: &Path, format: Format, text: &str) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let ext = format.extension();
+    for n in 1..=MAX_SUFFIX {
+        let name = if n == 1 {
+            format!("egress-routes.{ext}")
+        } else {
+            format!("egress-routes-{n}.{ext}")
+        };
+        let path = dir.join(name);
+        match OpenOptions::new().write(true).create_new(true).open(&path) {
+            Ok(mut file) => {
+                file.write_all(text.as_bytes())?;
+                file.sync_all()?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::new(
+        ErrorKind::AlreadyExists,
+        format!(
+            "{} already holds {MAX_SUFFIX} exports of this kind",
+            dir.display()
+        ),
+    ))
 }
 
 /// `rows` in `format`.
@@ -160,6 +223,34 @@ mod tests {
             6,
             "header, four rows, and the final line break"
         );
+    }
+
+    #[test]
+    fn saving_never_overwrites_and_names_files_as_downloads_do() {
+        let dir = std::env::temp_dir().join(format!("egress-export-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let nested = dir.join("Downloads");
+        let first = save(&nested, Format::Csv, "a,b\r\n").unwrap();
+        let second = save(&nested, Format::Csv, "c,d\r\n").unwrap();
+        let text = save(&nested, Format::Netstat, "Routing tables\n").unwrap();
+        let names: Vec<String> = [&first, &second, &text]
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "egress-routes.csv",
+                "egress-routes-2.csv",
+                "egress-routes.txt"
+            ]
+        );
+        assert_eq!(std::fs::read_to_string(&first).unwrap(), "a,b\r\n");
+        assert_eq!(std::fs::read_to_string(&second).unwrap(), "c,d\r\n");
+        // A folder that cannot be made is an error, not a panic.
+        let blocked = save(&first.join("sub"), Format::Json, "[]");
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(blocked.is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod connection;
 pub mod error;
 pub mod export;
 pub mod helper;
+pub mod launch;
 pub mod menu;
 pub mod notify;
 pub mod owner;
@@ -24,6 +25,7 @@ pub mod settings;
 pub mod setup;
 pub mod throughput;
 pub mod tray;
+pub mod windows;
 
 pub use app::run;
 pub use commands::AppState;
@@ -57,6 +59,8 @@ pub fn register<R: tauri::Runtime>(
             setup::commands::restart_helper,
             setup::commands::update_helper,
             setup::commands::open_approval_settings,
+            commands::open_inspector,
+            commands::close_window,
         ])
 }
 

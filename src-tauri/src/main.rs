@@ -1,4 +1,5 @@
-//! `egress-app`: the menu-bar app.
+//! `egress-app`: the menu-bar app. `egress-app --help` lists the options
+//! (`--popover`, `--inspector`, `--hide`; see `launch.rs`).
 //!
 //! Environment: `EGRESS_SOCKET` picks the helper's socket;
 //! `EGRESS_SHOW_POPOVER=1` shows the popover at start (Linux, where tray

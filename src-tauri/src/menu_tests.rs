@@ -38,6 +38,7 @@ pub(crate) fn status(mode: Mode) -> Status {
         timeline: vec![],
         repins_last_10_min: 0,
         warnings: vec![],
+        vpn: vec![],
     }
 }
 

@@ -1,34 +1,19 @@
-//! The popover under the tray icon, and the Route Inspector window.
-//!
-//! The popover is the `popover` window of tauri.conf.json (360×560, no
-//! decorations, hidden at start, always on top, on all workspaces). A
-//! tray click shows it centred under the icon on the display that was
-//! clicked, at that display's scale; it hides when it loses focus (which
-//! is also what happens when another app activates). Tauri 2 has no
-//! non-activating `NSPanel`, so on macOS showing it activates the app
-//! (an Accessory app, so there is no Dock icon or menu bar switch).
+//! Where the popover goes: under the tray icon on the display that was
+//! clicked, at that display's scale (or at the top right of the display
+//! under the pointer when there was no click). The window itself, made on
+//! first use and hidden on blur, is [`crate::windows`]'s. Tauri 2 has no
+//! non-activating `NSPanel`, so on macOS showing it activates the app (an
+//! Accessory app, so there is no Dock icon or menu bar switch).
 
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use tauri::{AppHandle, Manager, Monitor, Rect, Runtime};
 
-use tauri::{
-    AppHandle, LogicalPosition, Manager, Monitor, PhysicalPosition, Position, Rect, Runtime,
-    WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent,
-};
+use crate::windows::{self, WindowsState};
 
-/// The popover's window label.
-pub const POPOVER: &str = "popover";
-/// The Route Inspector's window label.
-pub const INSPECTOR: &str = "inspector";
-
-/// The popover's size in logical pixels (as in tauri.conf.json).
+/// The popover's size in logical pixels.
 pub const POPOVER_SIZE: (f64, f64) = (360.0, 560.0);
 /// Space between the icon and the popover, and the popover and a
 /// screen edge, in logical pixels.
 const GAP: f64 = 6.0;
-/// A tray click this soon after the popover hid on blur closes it (the
-/// click itself took the focus away) instead of opening it again.
-const REOPEN_GUARD: Duration = Duration::from_millis(300);
 
 /// A rectangle in physical pixels: x, y, width, height.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -62,59 +47,23 @@ pub fn place(icon: PhysRect, work: PhysRect, scale: f64, size: (f64, f64)) -> (f
     (x.round(), y.round())
 }
 
-/// The popover's last hide on blur (for [`REOPEN_GUARD`]).
-#[derive(Debug, Default)]
-pub struct PopoverState {
-    hidden_on_blur: Mutex<Option<Instant>>,
-}
-
-fn popover<R: Runtime>(app: &AppHandle<R>) -> Option<WebviewWindow<R>> {
-    app.get_webview_window(POPOVER)
-}
-
-/// Hides the popover when it loses focus (unless `EGRESS_POPOVER_STAYS=1`),
-/// and hides instead of closing.
-pub fn install<R: Runtime>(app: &AppHandle<R>) {
-    let Some(window) = popover(app) else {
-        tracing::error!("the popover window is missing from tauri.conf.json");
-        return;
-    };
-    let stays = std::env::var("EGRESS_POPOVER_STAYS").is_ok_and(|v| v == "1");
-    let handle = app.clone();
-    let hide_target = window.clone();
-    window.on_window_event(move |event| match event {
-        WindowEvent::Focused(false) if !stays => {
-            if let Some(state) = handle.try_state::<PopoverState>() {
-                *lock(&state.hidden_on_blur) = Some(Instant::now());
-            }
-            let _ = hide_target.hide();
-        }
-        WindowEvent::CloseRequested { api, .. } => {
-            api.prevent_close();
-            let _ = hide_target.hide();
-        }
-        _ => {}
-    });
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// A tray click: toggles the popover, placed under the icon at `rect`.
 pub fn toggle_at<R: Runtime>(app: &AppHandle<R>, rect: Rect) {
-    let Some(window) = popover(app) else { return };
-    if window.is_visible().unwrap_or(false) {
-        let _ = window.hide();
+    if let Some(window) = windows::existing_popover(app) {
+        if window.is_visible().unwrap_or(false) {
+            return windows::hide(&window);
+        }
+    }
+    if app
+        .try_state::<WindowsState>()
+        .is_some_and(|s| s.just_hidden())
+    {
         return;
     }
-    let just_hidden = app
-        .try_state::<PopoverState>()
-        .and_then(|s| *lock(&s.hidden_on_blur))
-        .is_some_and(|t| t.elapsed() < REOPEN_GUARD);
-    if just_hidden {
-        return;
-    }
+    let window = match windows::popover(app) {
+        Ok(window) => window,
+        Err(e) => return tracing::error!(error = %e, "building the popover"),
+    };
     let probe = rect.position.to_physical::<f64>(1.0);
     let monitor = app
         .monitor_from_point(probe.x, probe.y)
@@ -122,7 +71,7 @@ pub fn toggle_at<R: Runtime>(app: &AppHandle<R>, rect: Rect) {
         .flatten()
         .or_else(|| window.primary_monitor().ok().flatten());
     let Some(monitor) = monitor else {
-        return show(&window, None);
+        return windows::show(&window, None);
     };
     let scale = monitor.scale_factor();
     let position = rect.position.to_physical::<f64>(scale);
@@ -134,21 +83,24 @@ pub fn toggle_at<R: Runtime>(app: &AppHandle<R>, rect: Rect) {
         height: size.height,
     };
     let origin = place(icon, work_area(&monitor), scale, POPOVER_SIZE);
-    show(&window, Some((origin, scale)));
+    windows::show(&window, Some((origin, scale)));
 }
 
 /// Opens the popover without a tray click (the menu's "Open Egress…", a
 /// second launch, Linux where tray clicks do not arrive): at the top
 /// right of the display under the pointer.
 pub fn open<R: Runtime>(app: &AppHandle<R>) {
-    let Some(window) = popover(app) else { return };
+    let window = match windows::popover(app) {
+        Ok(window) => window,
+        Err(e) => return tracing::error!(error = %e, "building the popover"),
+    };
     let monitor = app
         .cursor_position()
         .ok()
         .and_then(|p| app.monitor_from_point(p.x, p.y).ok().flatten())
         .or_else(|| window.primary_monitor().ok().flatten());
     let Some(monitor) = monitor else {
-        return show(&window, None);
+        return windows::show(&window, None);
     };
     let scale = monitor.scale_factor();
     let work = work_area(&monitor);
@@ -159,7 +111,7 @@ pub fn open<R: Runtime>(app: &AppHandle<R>) {
         width: 24.0 * scale,
         height: 0.0,
     };
-    show(
+    windows::show(
         &window,
         Some((place(icon, work, scale, POPOVER_SIZE), scale)),
     );
@@ -172,47 +124,6 @@ fn work_area(monitor: &Monitor) -> PhysRect {
         y: f64::from(area.position.y),
         width: f64::from(area.size.width),
         height: f64::from(area.size.height),
-    }
-}
-
-/// Moves the window to `at` (physical pixels on a display of `scale`)
-/// and shows and focuses it.
-fn show<R: Runtime>(window: &WebviewWindow<R>, at: Option<((f64, f64), f64)>) {
-    if let Some(((x, y), scale)) = at {
-        // macOS positions windows in points of one global space; dividing
-        // by the target display's own scale lands on the right display
-        // even when the window is still on another one.
-        let position: Position = if cfg!(target_os = "macos") {
-            LogicalPosition::new(x / scale, y / scale).into()
-        } else {
-            PhysicalPosition::new(x, y).into()
-        };
-        if let Err(e) = window.set_position(position) {
-            tracing::warn!(error = %e, "placing the popover");
-        }
-    }
-    let _ = window.show();
-    let _ = window.unminimize();
-    let _ = window.set_focus();
-}
-
-/// Opens (or brings forward) the Route Inspector.
-pub fn open_inspector<R: Runtime>(app: &AppHandle<R>) {
-    if let Some(window) = app.get_webview_window(INSPECTOR) {
-        let _ = window.show();
-        let _ = window.unminimize();
-        let _ = window.set_focus();
-        return;
-    }
-    let built = WebviewWindowBuilder::new(app, INSPECTOR, WebviewUrl::App("inspector.html".into()))
-        .title("Route Inspector — Egress")
-        .inner_size(1100.0, 720.0)
-        .min_inner_size(720.0, 480.0)
-        .center()
-        .focused(true)
-        .build();
-    if let Err(e) = built {
-        tracing::error!(error = %e, "opening the Route Inspector");
     }
 }
 

@@ -1,5 +1,10 @@
 //! Live per-interface throughput from sysinfo, so the user can see
 //! traffic leaving on the physical interface versus the VPN's.
+//!
+//! Nothing here runs by itself: counters are read only when a window asks
+//! (the popover, every 2 s while it is shown), the first read happens on
+//! the first ask, and a read after a long pause (the popover was hidden)
+//! starts a new measurement instead of averaging over the pause.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -10,6 +15,10 @@ use sysinfo::Networks;
 /// Rates are measured over at least this long; asking sooner returns the
 /// last measurement.
 const MIN_WINDOW: Duration = Duration::from_millis(500);
+
+/// A measurement longer than this (nobody asked for a while) is not shown:
+/// it would be the average over the pause, not the rate now.
+const MAX_WINDOW: Duration = Duration::from_secs(10);
 
 /// One interface's rates (`InterfaceRate` in docs/APP.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,16 +51,9 @@ impl std::fmt::Debug for Throughput {
 
 impl Default for Throughput {
     fn default() -> Throughput {
-        let networks = match Networks::new_with_refreshed_list() {
-            Ok(networks) => Some(networks),
-            Err(e) => {
-                tracing::warn!(error = %e, "interface counters are not available");
-                None
-            }
-        };
         Throughput {
             meter: Mutex::new(Meter {
-                networks,
+                networks: None,
                 measured: Instant::now(),
                 last: Vec::new(),
             }),
@@ -60,13 +62,24 @@ impl Default for Throughput {
 }
 
 impl Throughput {
-    /// Bytes per second per interface since the last measurement, by name.
+    /// Bytes per second per interface since the last measurement, by
+    /// name; empty on the first ask, after a long pause, or when the
+    /// counters cannot be read.
     pub fn rates(&self) -> Vec<InterfaceRate> {
         let mut meter = self
             .meter
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let elapsed = meter.measured.elapsed();
+        if meter.networks.is_none() {
+            // The first ask: read the counters now, rates from the next.
+            match Networks::new_with_refreshed_list() {
+                Ok(networks) => meter.networks = Some(networks),
+                Err(e) => tracing::warn!(error = %e, "interface counters are not available"),
+            }
+            meter.measured = Instant::now();
+            return Vec::new();
+        }
         if elapsed < MIN_WINDOW && !meter.last.is_empty() {
             return meter.last.clone();
         }
@@ -74,19 +87,34 @@ impl Throughput {
             return Vec::new();
         };
         networks.refresh(true);
-        let seconds = elapsed.as_secs_f64().max(0.001);
-        let mut rates: Vec<InterfaceRate> = networks
-            .iter()
-            .map(|(name, data)| InterfaceRate {
-                name: name.to_string_lossy().into_owned(),
-                rx_bytes_per_sec: rate(data.received(), seconds),
-                tx_bytes_per_sec: rate(data.transmitted(), seconds),
-            })
-            .collect();
-        rates.sort_by(|a, b| a.name.cmp(&b.name));
+        let rates: Vec<InterfaceRate> = if elapsed > MAX_WINDOW {
+            Vec::new()
+        } else {
+            let seconds = elapsed.as_secs_f64().max(0.001);
+            let mut rates: Vec<InterfaceRate> = networks
+                .iter()
+                .map(|(name, data)| InterfaceRate {
+                    name: name.to_string_lossy().into_owned(),
+                    rx_bytes_per_sec: rate(data.received(), seconds),
+                    tx_bytes_per_sec: rate(data.transmitted(), seconds),
+                })
+                .collect();
+            rates.sort_by(|a, b| a.name.cmp(&b.name));
+            rates
+        };
         meter.measured = Instant::now();
         meter.last = rates.clone();
         rates
+    }
+
+    /// Whether the counters have been read at all (they are not until a
+    /// window asks).
+    pub fn started(&self) -> bool {
+        self.meter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .networks
+            .is_some()
     }
 }
 
@@ -103,6 +131,9 @@ mod tests {
     fn rates_are_per_second_and_named() {
         assert_eq!(rate(1000, 0.5), 2000.0);
         let t = Throughput::default();
+        assert!(!t.started(), "nothing is read before a window asks");
+        assert!(t.rates().is_empty(), "the first ask starts the measurement");
+        assert!(t.started());
         std::thread::sleep(MIN_WINDOW);
         let rates = t.rates();
         if cfg!(target_os = "linux") {
@@ -117,6 +148,28 @@ mod tests {
         let json = serde_json::to_value(&rates).unwrap();
         if let Some(first) = json.as_array().and_then(|a| a.first()) {
             assert!(first.get("rxBytesPerSec").is_some());
+        }
+    }
+}
+
+#[cfg(test)]
+mod pause_tests {
+    use super::*;
+
+    #[test]
+    fn a_read_after_a_long_pause_starts_over_instead_of_averaging() {
+        let t = Throughput::default();
+        assert!(t.rates().is_empty());
+        {
+            let mut meter = t.meter.lock().unwrap();
+            meter.measured = Instant::now()
+                .checked_sub(MAX_WINDOW + Duration::from_secs(1))
+                .expect("the machine has been up for 11 s");
+        }
+        assert!(t.rates().is_empty(), "a fresh measurement after the pause");
+        std::thread::sleep(MIN_WINDOW);
+        if cfg!(target_os = "linux") {
+            assert!(t.rates().iter().any(|r| r.name == "lo"));
         }
     }
 }

@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
-use tauri::{Listener, WebviewWindow, WebviewWindowBuilder};
+use tauri::{Listener, Manager, WebviewWindow, WebviewWindowBuilder};
 
 fn sim_status() -> Status {
     serde_json::from_str(include_str!("fixtures/status-sim.json")).expect("test setup")
@@ -318,16 +318,6 @@ fn lookup_flush_verify_sim_and_exports_pass_their_arguments() {
     assert_eq!(events[0]["name"], "vpn-up");
     let x = invoke(&w, "exclusions", json!({})).unwrap();
     assert_eq!(x[0]["prefix"], "203.0.113.7/32");
-    let csv = invoke(&w, "export_table", json!({"format": "csv"})).unwrap();
-    assert!(csv
-        .as_str()
-        .unwrap()
-        .starts_with("family,destination,gateway,flags"));
-    let netstat = invoke(&w, "export_table", json!({"format": "netstat"})).unwrap();
-    assert!(netstat
-        .as_str()
-        .unwrap()
-        .starts_with("Routing tables\n\nInternet:\nDestination"));
     let bad = invoke(&w, "export_table", json!({"format": "xml"})).unwrap_err();
     assert_eq!(bad["code"], "invalid_argument");
     let rates = invoke(&w, "throughput", json!({})).unwrap();
@@ -340,4 +330,94 @@ fn lookup_flush_verify_sim_and_exports_pass_their_arguments() {
     assert!(calls.contains(&"flush true".to_string()));
     assert!(calls.contains(&"verify IPv6".to_string()));
     let _ = Access::Change;
+}
+
+/// A Downloads folder of the test's own (XDG user dirs), removed at the end.
+#[cfg(target_os = "linux")]
+struct Downloads(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl Drop for Downloads {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn exports_are_saved_as_new_files_in_the_downloads_folder() {
+    let root = std::env::temp_dir().join(format!("egress-app-downloads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    let cleanup = Downloads(root.clone());
+    let config = root.join("config");
+    std::fs::create_dir_all(&config).unwrap();
+    let downloads = root.join("Downloads");
+    std::fs::write(
+        config.join("user-dirs.dirs"),
+        format!("XDG_DOWNLOAD_DIR=\"{}\"\n", downloads.display()),
+    )
+    .unwrap();
+    // Only this test reads the user dirs in this process.
+    std::env::set_var("XDG_CONFIG_HOME", &config);
+    let (_app, w) = app_with(Fake::new(true));
+    let rows = sim_routes().len();
+    let mut saved = Vec::new();
+    for format in ["csv", "netstat", "json", "csv"] {
+        let s = invoke(&w, "export_table", json!({ "format": format })).unwrap();
+        assert_eq!(s["rows"], rows, "{s}");
+        saved.push(std::path::PathBuf::from(s["path"].as_str().unwrap()));
+    }
+    let names: Vec<String> = saved
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "egress-routes.csv",
+            "egress-routes.txt",
+            "egress-routes.json",
+            "egress-routes-2.csv"
+        ]
+    );
+    assert!(saved
+        .iter()
+        .all(|p| p.parent() == Some(downloads.as_path())));
+    let csv = std::fs::read_to_string(&saved[0]).unwrap();
+    assert!(csv.starts_with("family,destination,gateway,flags"), "{csv}");
+    let netstat = std::fs::read_to_string(&saved[1]).unwrap();
+    assert!(netstat.starts_with("Routing tables\n\nInternet:\nDestination"));
+    let json: Vec<RouteRow> =
+        serde_json::from_str(&std::fs::read_to_string(&saved[2]).unwrap()).unwrap();
+    assert_eq!(json, sim_routes());
+    drop(cleanup);
+}
+
+#[test]
+fn the_popover_opens_the_inspector_once_and_hides_itself_with_an_event() {
+    let (app, w) = app_with(Fake::new(true));
+    assert!(
+        app.get_webview_window("inspector").is_none(),
+        "no inspector until asked"
+    );
+    invoke(&w, "open_inspector", json!({})).unwrap();
+    invoke(&w, "open_inspector", json!({})).unwrap();
+    assert!(app.get_webview_window("inspector").is_some());
+    assert_eq!(app.webview_windows().len(), 2, "asked twice, built once");
+    let seen = Arc::new(Mutex::new(Vec::<Value>::new()));
+    let sink = seen.clone();
+    app.listen_any("window-visibility", move |event| {
+        sink.lock()
+            .unwrap()
+            .push(serde_json::from_str(event.payload()).unwrap());
+    });
+    invoke(&w, "close_window", json!({})).unwrap();
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        [json!({"window": "popover", "visible": false})]
+    );
+    assert!(
+        app.get_webview_window("popover").is_some(),
+        "the popover is kept, only hidden"
+    );
 }

@@ -51,6 +51,7 @@ fn status(mode: Mode) -> Status {
         timeline: Vec::new(),
         repins_last_10_min: 0,
         warnings: Vec::new(),
+        vpn: Vec::new(),
     }
 }
 

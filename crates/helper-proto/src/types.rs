@@ -91,6 +91,36 @@ pub struct Status {
     pub repins_last_10_min: usize,
     /// Things the user should know (the families disagree, one is missing).
     pub warnings: Vec<String>,
+    /// The tunnels that own a default route (a whole unscoped default, or
+    /// both halves of a split default), per family. Added in 1.0 as an
+    /// optional field: a helper that does not send it means none known.
+    #[serde(default)]
+    pub vpn: Vec<VpnDefault>,
+}
+
+/// A tunnel (VPN) interface that owns a family's default route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VpnDefault {
+    /// The interface (`utun4`).
+    pub interface: String,
+    /// The family whose default it owns.
+    pub family: Family,
+    /// How it owns it.
+    pub shape: DefaultShape,
+    /// The unscoped routes that make it so, as netstat names their
+    /// destinations (`default`; `0/1`, `128.0/1`; `::/1`, `8000::/1`).
+    pub routes: Vec<String>,
+}
+
+/// How a tunnel owns a default route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DefaultShape {
+    /// An unscoped default (`0/0`, `::/0`) on the tunnel.
+    Whole,
+    /// Both halves (`0/1` + `128/1`, `::/1` + `8000::/1`): more specific
+    /// than any default, so they win without replacing it.
+    Split,
 }
 
 /// One family's egress.
@@ -398,4 +428,46 @@ pub struct SimEvent {
     pub name: String,
     /// What it does.
     pub description: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status_json() -> serde_json::Value {
+        serde_json::json!({
+            "backend": "sim", "mode": "advanced", "mode_note": null, "mode_switchable": true,
+            "families": {"v4": {"egress": null, "pin": {"state": "none"}, "reason": "", "since": null},
+                         "v6": {"egress": null, "pin": {"state": "none"}, "reason": "", "since": null}},
+            "exclusions": 0, "held": [], "held_exclusion_routes": 0, "timeline": [],
+            "repins_last_10_min": 0, "warnings": []
+        })
+    }
+
+    #[test]
+    fn a_status_without_vpn_from_an_older_helper_still_parses() {
+        let status: Status = serde_json::from_value(status_json()).unwrap();
+        assert!(status.vpn.is_empty());
+    }
+
+    #[test]
+    fn vpn_defaults_are_spelled_as_the_app_reads_them() {
+        let mut json = status_json();
+        json["vpn"] = serde_json::json!([{
+            "interface": "utun4", "family": "v4", "shape": "split", "routes": ["0/1", "128.0/1"]
+        }]);
+        let status: Status = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(
+            status.vpn,
+            [VpnDefault {
+                interface: "utun4".into(),
+                family: Family::V4,
+                shape: DefaultShape::Split,
+                routes: vec!["0/1".into(), "128.0/1".into()],
+            }]
+        );
+        assert_eq!(serde_json::to_value(&status).unwrap(), json);
+        let bad = serde_json::json!({"interface": "utun4", "family": "v4", "shape": "half", "routes": []});
+        assert!(serde_json::from_value::<VpnDefault>(bad).is_err());
+    }
 }

@@ -54,6 +54,7 @@ pub(crate) fn status() -> Status {
         timeline: Vec::new(),
         repins_last_10_min: 0,
         warnings: Vec::new(),
+        vpn: Vec::new(),
     }
 }
 

@@ -260,6 +260,7 @@ impl<B: RouteBackend> RouteManager<B> {
             timeline: self.history.timeline(),
             repins_last_10_min: self.history.repins_recent(),
             warnings: family_warnings(&self.families),
+            vpn: self.vpn.clone(),
         }
     }
 }

@@ -21,6 +21,10 @@ use crate::journal::{Journal, JournalFile, Loaded};
 /// How long a journal write may wait to batch registrations.
 const JOURNAL_DELAY: Duration = Duration::from_millis(200);
 
+/// How long after a tunnel's default route changed the table is re-read
+/// for the status's `vpn` (a VPN adds its routes in a burst).
+const VPN_SETTLE: Duration = Duration::from_millis(250);
+
 impl<B: RouteBackend> RouteManager<B> {
     pub(super) fn new(backend: B, config: ManagerConfig) -> RouteManager<B> {
         let journal = JournalFile::in_dir(&config.state_dir);
@@ -35,6 +39,8 @@ impl<B: RouteBackend> RouteManager<B> {
             interfaces: Vec::new(),
             physical: PerFamily::default(),
             families: PerFamily::default(),
+            vpn: Vec::new(),
+            vpn_due: None,
             lost_at: PerFamily::default(),
             epoch: Instant::now(),
             history: History::announcing(announce.sender()),
@@ -149,7 +155,7 @@ impl<B: RouteBackend> RouteManager<B> {
         let routes = self.announce.routes_deadline();
         // A batched journal write is a deadline too: without it the
         // journal waited for the next unrelated one.
-        [burst, grace, routes, self.journal_due]
+        [burst, grace, routes, self.journal_due, self.vpn_due]
             .into_iter()
             .flatten()
             .min()
@@ -175,12 +181,17 @@ impl<B: RouteBackend> RouteManager<B> {
         if let Some(trigger) = trigger_for(event, self.config.tag, interesting) {
             let now = self.now_ms();
             self.burst.push(trigger, now);
+        } else if moves_a_vpn_default(event) && self.vpn_due.is_none() {
+            self.vpn_due = Some(Instant::now() + VPN_SETTLE);
         }
     }
 
     pub(super) async fn on_deadline(&mut self) {
         if self.journal_due.is_some_and(|due| due <= Instant::now()) {
             self.persist();
+        }
+        if self.vpn_due.is_some_and(|due| due <= Instant::now()) {
+            self.refresh_vpn().await;
         }
         let now = self.now_ms();
         let triggers = self.burst.fire(now).unwrap_or_default();
@@ -264,4 +275,16 @@ async fn sleep_until(deadline: Option<Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
+}
+
+/// Whether `event` adds or deletes an unscoped route that can make a
+/// tunnel own a default (a `/0`, or half of the address space), not ours.
+fn moves_a_vpn_default(event: &BackendEvent) -> bool {
+    matches!(
+        event,
+        BackendEvent::Route { change, destination, flags, ours: false, .. }
+            if *change != routing_backend::RouteChange::Other
+                && destination.len() <= 1
+                && !flags.intersects(routing_core::model::RouteFlags::IFSCOPE)
+    )
 }

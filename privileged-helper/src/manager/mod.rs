@@ -309,6 +309,12 @@ pub struct RouteManager<B: RouteBackend> {
     physical: PerFamily<Option<routing_core::model::PhysicalDefault>>,
     /// Per-family status. Written by `reconcile` and `verify`.
     families: PerFamily<FamilyStatus>,
+    /// The tunnels that own a default route. Written by `reconcile` and
+    /// `refresh_vpn`.
+    vpn: Vec<status::VpnDefault>,
+    /// When to re-read the table for `vpn` alone: a tunnel's default or
+    /// split-default half changed, which does not call for a reconcile.
+    vpn_due: Option<Instant>,
     /// When each family lost its physical default, while in grace.
     lost_at: PerFamily<Option<Instant>>,
     burst: BurstGuard,

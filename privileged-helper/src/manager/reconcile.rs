@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{info, warn};
 
-use super::status::{unix_now, Egress, PinState};
+use super::status::{unix_now, vpn_defaults, Egress, PinState};
 use super::RouteManager;
 use crate::engine::plan::{self, Mode, Origin, Step};
 
@@ -64,6 +64,8 @@ impl<B: RouteBackend> RouteManager<B> {
             }
         };
         let policy = self.policy();
+        self.vpn = vpn_defaults(&table, &self.interfaces, &policy);
+        self.vpn_due = None;
         let before = self.physical.clone();
         for family in [Family::V4, Family::V6] {
             let decision = choose_physical_default(&table, &self.interfaces, family, &policy);
@@ -126,6 +128,22 @@ impl<B: RouteBackend> RouteManager<B> {
         info!(trigger = why, outcome = %outcome, "reconciled");
         self.history.record(why, outcome);
         self.persist();
+    }
+
+    /// Re-reads the table for the tunnels that own a default, and nothing
+    /// else (no re-pin: a VPN's routes do not move the physical egress).
+    pub(super) async fn refresh_vpn(&mut self) {
+        self.vpn_due = None;
+        // The interfaces afresh too (a tunnel may be new), for this only:
+        // the engine's own view changes only in `reconcile`.
+        let read = match self.backend.interfaces().await {
+            Ok(interfaces) => self.backend.routes().await.map(|t| (interfaces, t)),
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok((interfaces, table)) => self.vpn = vpn_defaults(&table, &interfaces, &self.policy()),
+            Err(e) => warn!(error = %e, "could not read the routing table for the VPN's defaults"),
+        }
     }
 
     /// Runs the steps; one failing does not stop the others.

@@ -5,8 +5,15 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use helper_proto::Event;
-pub use helper_proto::{Egress, FamilyStatus, HeldStatus, PinState, Status, TimelineEntry};
-use routing_core::model::{Family, RouteSpec};
+pub use helper_proto::{
+    DefaultShape, Egress, FamilyStatus, HeldStatus, PinState, Status, TimelineEntry, VpnDefault,
+};
+use routing_core::model::egress::TUNNEL_LIKE_STEMS;
+use routing_core::model::netstat::destination_text;
+use routing_core::model::{
+    EgressPolicy, Family, Interface, InterfaceKind, IpPrefix, Route, RouteFlags, RouteSpec,
+    RouteTable,
+};
 use tokio::sync::broadcast;
 
 use crate::engine::plan::PerFamily;
@@ -107,6 +114,95 @@ pub fn family_warnings(families: &PerFamily<FamilyStatus>) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// Whether `interface` is a tunnel: a tunnel-like name (`utun4`, `wg0`,
+/// `ppp0`, …), the tunnel kind, or registered as a VPN interface.
+fn is_tunnel(interface: &Interface, policy: &EgressPolicy) -> bool {
+    let stem = interface
+        .name
+        .trim_end_matches(|c: char| c.is_ascii_digit());
+    TUNNEL_LIKE_STEMS.contains(&stem)
+        || interface.kind == InterfaceKind::Tunnel
+        || policy.vpn_interfaces.contains(&interface.name)
+}
+
+/// Whether `route` is an unscoped route traffic can use (up, not a clone,
+/// not rejecting or blackholing).
+fn carries_traffic(route: &Route) -> bool {
+    route.flags.contains(RouteFlags::UP)
+        && !route.is_scoped()
+        && !route
+            .flags
+            .intersects(RouteFlags::WASCLONED | RouteFlags::REJECT | RouteFlags::BLACKHOLE)
+}
+
+/// The tunnels that own a default route in `table`: an unscoped default on
+/// a tunnel ([`DefaultShape::Whole`]), or both unscoped halves of the
+/// address space on the same tunnel ([`DefaultShape::Split`]). Scoped
+/// defaults (macOS's system tunnels keep one each) own nothing. Per
+/// family, in interface index order.
+pub fn vpn_defaults(
+    table: &RouteTable,
+    interfaces: &[Interface],
+    policy: &EgressPolicy,
+) -> Vec<VpnDefault> {
+    let name_of = |index: u32| {
+        interfaces
+            .iter()
+            .find(|i| i.index == index)
+            .map(|i| i.name.clone())
+    };
+    let mut found = Vec::new();
+    for family in [Family::V4, Family::V6] {
+        let halves = half_prefixes(family);
+        let mut tunnels: Vec<&Interface> =
+            interfaces.iter().filter(|i| is_tunnel(i, policy)).collect();
+        tunnels.sort_by_key(|i| i.index);
+        for tunnel in tunnels {
+            let routes: Vec<&Route> = table
+                .family(family)
+                .filter(|r| r.interface.index == tunnel.index && carries_traffic(r))
+                .collect();
+            let text = |r: &Route| destination_text(r, &name_of);
+            let whole: Vec<String> = routes
+                .iter()
+                .filter(|r| r.destination.is_default())
+                .map(|r| text(r))
+                .collect();
+            let split: Vec<String> = halves
+                .iter()
+                .filter_map(|half| routes.iter().find(|r| r.destination == *half))
+                .map(|r| text(r))
+                .collect();
+            let (shape, routes) = if !whole.is_empty() {
+                (DefaultShape::Whole, whole)
+            } else if split.len() == halves.len() {
+                (DefaultShape::Split, split)
+            } else {
+                continue;
+            };
+            found.push(VpnDefault {
+                interface: tunnel.name.clone(),
+                family,
+                shape,
+                routes,
+            });
+        }
+    }
+    found
+}
+
+/// The two halves of a family's address space (`0/1`, `128/1`).
+fn half_prefixes(family: Family) -> [IpPrefix; 2] {
+    let (low, high): (std::net::IpAddr, std::net::IpAddr) = match family {
+        Family::V4 => ([0, 0, 0, 0].into(), [128, 0, 0, 0].into()),
+        Family::V6 => (
+            std::net::Ipv6Addr::UNSPECIFIED.into(),
+            std::net::Ipv6Addr::new(0x8000, 0, 0, 0, 0, 0, 0, 0).into(),
+        ),
+    };
+    [low, high].map(|addr| IpPrefix::new(addr, 1).expect("a /1 of an address with no host bits"))
 }
 
 /// A held route for status.

@@ -6,7 +6,9 @@
 #   src-tauri/tests/e2e/run.sh APP HELPER EGRESSCTL
 #
 # Needs: Xvfb (or a $DISPLAY), WebKitWebDriver (webkit2gtk-driver),
-# tauri-driver (cargo install tauri-driver --locked) and python3-venv;
+# dbus-daemon (a private session bus, so a second launch reaches the
+# first, as on a desktop), tauri-driver (cargo install
+# tauri-driver --locked) and python3-venv;
 # installs tauri-driver and Selenium (into the build directory) when
 # missing. Screenshots go to $E2E_ARTIFACTS (default: the build
 # directory's e2e-artifacts/). Exit 0: passed; 1: failed; 77: skipped
@@ -22,6 +24,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 skip() { say "e2e SKIPPED: $*"; exit 77; }
 
 command -v WebKitWebDriver >/dev/null 2>&1 || skip "WebKitWebDriver is not installed (Debian: webkit2gtk-driver)"
+command -v dbus-daemon >/dev/null 2>&1 || skip "dbus-daemon is not installed (Debian: dbus-daemon)"
 if [ -z "${DISPLAY:-}" ]; then
     command -v Xvfb >/dev/null 2>&1 || skip "no \$DISPLAY and no Xvfb (Debian: xvfb)"
 fi
@@ -66,10 +69,26 @@ fi
 
 socket="$work/helper.sock"
 
+# The app's own config and Downloads folder (XDG user dirs): settings and
+# exports stay in $work, never in the user's home.
+mkdir -p "$work/config" "$work/downloads"
+printf 'XDG_DOWNLOAD_DIR="%s"\n' "$work/downloads" >"$work/config/user-dirs.dirs"
+
 # tauri-driver starts WebKitWebDriver, which starts the app with this
-# environment (test_app.py starts and stops the helper on $socket).
+# environment (test_app.py starts and stops the helper on $socket, and
+# launches the app a second time to show the popover again). Only the
+# popover is shown at start; the test opens the Route Inspector from it.
 port=$((4444 + RANDOM % 1000))
-export EGRESS_SOCKET="$socket" EGRESS_SHOW_POPOVER=1 EGRESS_SHOW_INSPECTOR=1 EGRESS_POPOVER_STAYS=1 EGRESS_LOG=info
+export EGRESS_SOCKET="$socket" EGRESS_SHOW_POPOVER=1 EGRESS_POPOVER_STAYS=1 EGRESS_LOG=info \
+    XDG_CONFIG_HOME="$work/config"
+unset EGRESS_SHOW_INSPECTOR
+# A private session bus for the app and its second launch, nothing else.
+dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$work/bus" 2>"$work/dbus.log" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$work/bus" ] && break; sleep 0.1; done
+[ -s "$work/bus" ] || skip "dbus-daemon did not start: $(cat "$work/dbus.log")"
+DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$work/bus")
+export DBUS_SESSION_BUS_ADDRESS
 "$driver" --port "$port" --native-port $((port + 1000)) >"$work/driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
@@ -80,7 +99,8 @@ done
 status=0
 "$venv/bin/python" "$here/test_app.py" --app "$app" --helper "$helper" --ctl "$ctl" \
     --socket "$socket" --state-dir "$work/state" --helper-log "$work/helper.log" \
-    --webdriver "http://127.0.0.1:$port" --artifacts "$artifacts" || status=$?
+    --webdriver "http://127.0.0.1:$port" --artifacts "$artifacts" \
+    --downloads "$work/downloads" || status=$?
 if [ $status -ne 0 ]; then
     say "e2e failed; logs:"
     for f in helper driver; do echo "--- $f.log" >&2; tail -n 40 "$work/$f.log" >&2; done

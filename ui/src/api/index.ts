@@ -21,11 +21,13 @@ import type {
   ProbeAnswer,
   RouteFilter,
   RouteRow,
+  SavedExport,
   SimAction,
   Setup,
   SetupAction,
   SimEvent,
   Status,
+  WindowVisibility,
 } from './types';
 
 export type * from './types';
@@ -73,8 +75,8 @@ export const sim = (action: SimAction): Promise<Status> => call('sim', { action 
 /** Live per-interface rates. */
 export const throughput = (): Promise<InterfaceRate[]> => call('throughput');
 
-/** The whole table as text to save. */
-export const exportTable = (format: ExportFormat): Promise<string> =>
+/** Saves the whole table to a new file in the Downloads folder; where it went. */
+export const exportTable = (format: ExportFormat): Promise<SavedExport> =>
   call('export_table', { format });
 
 /** The helper's availability, its versions and what the app can do about it. */
@@ -92,6 +94,12 @@ export const SETUP_COMMANDS: Record<SetupAction, string> = {
 /** Takes a setup action; resolves to the state after (with a notice of what happened). */
 export const setupAction = (action: SetupAction): Promise<Setup> => call(SETUP_COMMANDS[action]);
 
+/** Opens the Route Inspector (or brings it forward). */
+export const openInspector = (): Promise<void> => call('open_inspector');
+
+/** Dismisses this window: the popover hides, the Route Inspector closes. */
+export const closeWindow = (): Promise<void> => call('close_window');
+
 /** Every helper event, forwarded by the app. */
 export const onHelperEvent = (handler: (event: HelperEvent) => void): Promise<UnlistenFn> =>
   listen<HelperEvent>('helper-event', (e) => handler(e.payload));
@@ -103,3 +111,13 @@ export const onConnection = (handler: (c: Connection) => void): Promise<Unlisten
 /** Progress of a mode switch this app started. */
 export const onModeProgress = (handler: (p: ModeProgress) => void): Promise<UnlistenFn> =>
   listen<ModeProgress>('mode-progress', (e) => handler(e.payload));
+
+/**
+ * The app showed (`true`) or hid (`false`) the window labelled `label`
+ * (`popover`, `inspector`). The payload names the window, so a page never
+ * acts on another window's event.
+ */
+export const onVisibility = (label: string, handler: (visible: boolean) => void): Promise<UnlistenFn> =>
+  listen<WindowVisibility>('window-visibility', (e) => {
+    if (e.payload.window === label) handler(e.payload.visible);
+  });

@@ -43,6 +43,20 @@ export interface Status {
   timeline: TimelineEntry[];
   repins_last_10_min: number;
   warnings: string[];
+  /** The tunnels that own a default route (absent from helpers older than this field). */
+  vpn?: VpnDefault[];
+}
+
+/** helper-proto `DefaultShape`: an unscoped default on the tunnel, or both halves (0/1 + 128/1). */
+export type DefaultShape = 'whole' | 'split';
+
+/** helper-proto `VpnDefault`. */
+export interface VpnDefault {
+  interface: string;
+  family: Family;
+  shape: DefaultShape;
+  /** The unscoped routes that make it so, as netstat names them (`0/1`, `128.0/1`). */
+  routes: string[];
 }
 
 /** helper-proto `FamilyStatus`. */
@@ -292,3 +306,17 @@ export interface ModeProgress {
 
 /** The formats `export_table` writes. */
 export type ExportFormat = 'json' | 'csv' | 'netstat';
+
+/** The app's `SavedExport` (docs/APP.md): where `export_table` saved the file. */
+export interface SavedExport {
+  path: string;
+  rows: number;
+  bytes: number;
+}
+
+/** The app's `window-visibility` event: the app showed or hid this window. */
+export interface WindowVisibility {
+  /** The window's label: `popover` or `inspector`. */
+  window: string;
+  visible: boolean;
+}

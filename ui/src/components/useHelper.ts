@@ -149,13 +149,15 @@ export function useInterval(fn: () => void, ms: number, active: boolean): void {
   }, [ms, active]);
 }
 
-/** The time now, re-rendered every `ms` (for "since" texts). */
-export function useNow(ms = 15000): number {
+/** The time now, re-rendered every `ms` while `active` (for "since" texts), and at once when it becomes active. */
+export function useNow(ms = 15000, active = true): number {
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
+    if (!active) return undefined;
+    setNow(Date.now());
     const id = setInterval(() => setNow(Date.now()), ms);
     return () => clearInterval(id);
-  }, [ms]);
+  }, [ms, active]);
   return now;
 }
 

@@ -1,7 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 
 import * as api from '../api';
-import type { AppError, ExportFormat, RouteRow } from '../api';
+import type { AppError, ExportFormat, RouteRow, SavedExport } from '../api';
 import { ProblemPanel } from '../components/ProblemPanel';
 import { useHelper } from '../components/useHelper';
 import { connectionProblem, errorLine, errorProblem, platformOf, toAppError } from '../lib/errors';
@@ -11,24 +11,11 @@ import { Lookup } from './Lookup';
 import { RouteMap } from './RouteMap';
 import { Filters, RouteTable } from './RouteTable';
 
-const EXPORTS: Array<{ format: ExportFormat; label: string; file: string; type: string }> = [
-  { format: 'json', label: 'JSON', file: 'egress-routes.json', type: 'application/json' },
-  { format: 'csv', label: 'CSV', file: 'egress-routes.csv', type: 'text/csv' },
-  { format: 'netstat', label: 'netstat -rn', file: 'egress-routes.txt', type: 'text/plain' },
+const EXPORTS: Array<{ format: ExportFormat; label: string }> = [
+  { format: 'json', label: 'JSON' },
+  { format: 'csv', label: 'CSV' },
+  { format: 'netstat', label: 'netstat -rn' },
 ];
-
-/** Saves text through a Blob link. */
-function download(text: string, file: string, type: string) {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = file;
-  a.rel = 'noopener';
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
 
 type Tab = 'table' | 'map';
 const TABS: Array<{ id: Tab; label: string }> = [
@@ -91,19 +78,33 @@ export function InspectorApp() {
     tabRefs.current[next]?.focus();
   }
 
+  // Exports are saved by the app (a WebView cannot download a Blob): it says where.
   const [exporting, setExporting] = useState<ExportFormat | null>(null);
   const [exportError, setExportError] = useState<AppError | null>(null);
+  const [saved, setSaved] = useState<SavedExport | null>(null);
   async function exportAs(format: ExportFormat) {
-    const spec = EXPORTS.find((x) => x.format === format)!;
     setExporting(format);
     setExportError(null);
+    setSaved(null);
     try {
-      download(await api.exportTable(format), spec.file, spec.type);
+      setSaved(await api.exportTable(format));
     } catch (e) {
       setExportError(toAppError(e));
     }
     setExporting(null);
   }
+
+  // Ctrl+W / Cmd+W closes the Route Inspector (which frees its page).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'w') {
+        e.preventDefault();
+        void api.closeWindow().catch(() => undefined);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const counts = useMemo(() => countRows(all ?? []), [all]);
   const interfaces = useMemo(() => interfacesOf(all ?? []), [all]);
@@ -138,6 +139,11 @@ export function InspectorApp() {
         </div>
       </header>
       {problem && <ProblemPanel problem={problem} compact={!blocking && all !== null} />}
+      {saved && (
+        <p class="small" role="status" data-testid="export-saved">
+          Saved {plural(saved.rows, 'route')} to <span class="mono">{saved.path}</span>
+        </p>
+      )}
       {(exportError || error) && (
         <p class="error small" role="alert">
           {errorLine((exportError ?? error)!)}

@@ -1,6 +1,6 @@
 // Words and numbers for the screen. Pure.
 
-import type { InterfaceKind, InterfaceRate, PinState } from '../api/types';
+import type { InterfaceKind, InterfaceRate, PinState, VpnDefault } from '../api/types';
 
 /** "just now", "42 s ago", "5 min ago", "3 h ago", "2 days ago" (future times read "just now"). */
 export function relativeTime(epochSecs: number, nowMs: number): string {
@@ -77,7 +77,45 @@ export function rateOf(rates: InterfaceRate[], name: string | undefined): Interf
   return name ? rates.find((r) => r.name === name) : undefined;
 }
 
+/**
+ * The rates of the interfaces shown (`names`), or `previous` itself when
+ * none of them changed: a poll that changes nothing on screen re-renders
+ * nothing.
+ */
+export function shownRates(previous: InterfaceRate[], next: InterfaceRate[], names: string[]): InterfaceRate[] {
+  const kept = next.filter((r) => names.includes(r.name));
+  const same =
+    kept.length === previous.length &&
+    kept.every((r, i) => {
+      const p = previous[i];
+      return p.name === r.name && p.rxBytesPerSec === r.rxBytesPerSec && p.txBytesPerSec === r.txBytesPerSec;
+    });
+  return same ? previous : kept;
+}
+
 /** `1 route` / `3 routes`. */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+const SHAPE_WORDS: Record<VpnDefault['shape'], string> = { whole: 'whole default', split: 'split default' };
+
+/**
+ * One phrase per tunnel that owns a default route, in the helper's order:
+ * `utun4 (split default)` when it holds both families the same way,
+ * `utun4 (split default, IPv4 only)`, or `utun4 (whole default IPv4, split default IPv6)`.
+ */
+export function vpnPhrases(vpn: VpnDefault[]): string[] {
+  const byTunnel = new Map<string, VpnDefault[]>();
+  for (const v of vpn) byTunnel.set(v.interface, [...(byTunnel.get(v.interface) ?? []), v]);
+  return [...byTunnel].map(([name, held]) => {
+    const shapes = new Set(held.map((v) => v.shape));
+    if (held.length >= 2 && shapes.size === 1) return `${name} (${SHAPE_WORDS[held[0].shape]})`;
+    if (held.length === 1) {
+      const only = held[0].family === 'v4' ? 'IPv4' : 'IPv6';
+      return `${name} (${SHAPE_WORDS[held[0].shape]}, ${only} only)`;
+    }
+    const parts = held.map((v) => `${SHAPE_WORDS[v.shape]} ${v.family === 'v4' ? 'IPv4' : 'IPv6'}`);
+    return `${name} (${parts.join(', ')})`;
+  });
 }

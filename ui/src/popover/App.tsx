@@ -5,7 +5,9 @@ import type { AppError, InterfaceRate, Mode, RouteRow, SimEvent } from '../api';
 import { HelperManage, HelperSetup, useSetup } from '../components/HelperSetup';
 import { ProblemPanel } from '../components/ProblemPanel';
 import { useHelper, useInterval, useNow } from '../components/useHelper';
+import { useVisible } from '../components/useVisible';
 import { connectionProblem, errorLine, errorProblem, platformOf, toAppError } from '../lib/errors';
+import { shownRates, vpnPhrases } from '../lib/format';
 import { IDLE, canStart, reduceSwitch } from '../lib/progress';
 import { setupMatches, setupView } from '../lib/setup';
 import { Flush, Simulate, Verify } from './Actions';
@@ -13,13 +15,11 @@ import { EgressCard, TunnelRates } from './EgressCard';
 import { ScopedRoutes, Timeline } from './Lists';
 import { ModeSwitch } from './ModeSwitch';
 
-/** Addresses outside every local network, to ask where unbound traffic goes. */
-const PROBE_V4 = '203.0.113.1';
-const PROBE_V6 = '2001:db8::1';
-
 export function PopoverApp() {
   const h = useHelper();
-  const now = useNow(10_000);
+  // Nothing ticks while the popover is hidden: no clock, no throughput poll.
+  const visible = useVisible('popover');
+  const now = useNow(10_000, visible);
   const platform = platformOf(navigator.userAgent);
   const connected = h.connection?.state === 'connected';
   const mayChange = connected && h.connection?.access === 'change';
@@ -33,20 +33,19 @@ export function PopoverApp() {
     : (connectionProblem(h.connection, h.wasConnected, platform) ??
       (h.statusError ? errorProblem(h.statusError, h.connection, platform) : null));
 
-  // Live throughput, every 2 s while connected.
-  const [rates, setRates] = useState<InterfaceRate[]>([]);
-  useInterval(
-    () => {
-      api.throughput().then(setRates, () => undefined);
-    },
-    2000,
-    connected,
-  );
 
-  // Scoped routes and the VPN's interfaces, re-read whenever the routes change.
+  // Escape hides the popover (as losing focus does), unless a field or a dialog took it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !e.defaultPrevented) void api.closeWindow().catch(() => undefined);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // Scoped routes, re-read whenever the routes change.
   const [scoped, setScoped] = useState<RouteRow[] | null>(null);
   const [scopedError, setScopedError] = useState<AppError | null>(null);
-  const [vpnIfaces, setVpnIfaces] = useState<string[]>([]);
   useEffect(() => {
     if (!connected) return;
     let alive = true;
@@ -54,17 +53,17 @@ export function PopoverApp() {
       (rows) => alive && (setScoped(rows), setScopedError(null)),
       (e) => alive && setScopedError(toAppError(e)),
     );
-    Promise.allSettled([api.lookup(PROBE_V4), api.lookup(PROBE_V6)]).then((answers) => {
-      if (!alive) return;
-      const names = answers.flatMap((a) =>
-        a.status === 'fulfilled' && a.value.via_vpn && a.value.interface ? [a.value.interface] : [],
-      );
-      setVpnIfaces([...new Set(names)]);
-    });
     return () => {
       alive = false;
     };
   }, [connected, h.routesVersion]);
+
+  // The Route Inspector, opened by the app.
+  const [inspectorError, setInspectorError] = useState<AppError | null>(null);
+  function openInspector() {
+    setInspectorError(null);
+    api.openInspector().catch((e) => setInspectorError(toAppError(e)));
+  }
 
   // The simulated Mac's events, on the sim backend.
   const [simEvents, setSimEvents] = useState<SimEvent[]>([]);
@@ -108,11 +107,27 @@ export function PopoverApp() {
   }
 
   const status = h.status;
+  // The tunnels that own a default route, as the helper sees them.
+  const vpnIfaces = [...new Set((status?.vpn ?? []).map((v) => v.interface))];
+
+  // Live throughput of the interfaces shown, every 2 s while connected and shown.
+  const [rates, setRates] = useState<InterfaceRate[]>([]);
+  const shown = [status?.families.v4.egress?.interface, status?.families.v6.egress?.interface, ...vpnIfaces].filter(
+    (n): n is string => !!n,
+  );
+  const shownKey = shown.join(' ');
+  useInterval(
+    () => {
+      api.throughput().then((next) => setRates((prev) => shownRates(prev, next, shownKey.split(' '))), () => undefined);
+    },
+    2000,
+    connected && visible,
+  );
   const blocking =
     (setupPanel?.blocking ?? false) ||
     (problem !== null && !['reconnecting', 'disconnected', 'connecting'].includes(problem.kind));
   return (
-    <main class="popover" aria-busy={!status && !blocking}>
+    <main class="popover" aria-busy={!status && !blocking} data-visible={visible ? 'true' : 'false'}>
       <header class="top">
         <h1>Egress</h1>
         {status && (
@@ -126,9 +141,24 @@ export function PopoverApp() {
           aria-label={`Helper: ${h.connection?.state.replace('_', ' ') ?? 'connecting'}`}
           title={h.connection?.helper ?? h.connection?.state ?? ''}
         />
+        <span class="spacer" />
+        <button
+          type="button"
+          class="btn small"
+          data-testid="open-inspector"
+          aria-label="Open the Route Inspector"
+          onClick={openInspector}
+        >
+          Route Inspector…
+        </button>
       </header>
       {setup && (setupPanel || setup.notice) && (
         <HelperSetup setup={setup} platform={platform} onChanged={setSetup} compact={!blocking && status !== null} />
+      )}
+      {inspectorError && (
+        <p class="error small" role="alert">
+          {errorLine(inspectorError)}
+        </p>
       )}
       {problem && <ProblemPanel problem={problem} compact={!blocking && status !== null} />}
       {!blocking && status && (
@@ -144,6 +174,13 @@ export function PopoverApp() {
             <EgressCard family="v4" status={status.families.v4} rates={rates} now={now} />
             <EgressCard family="v6" status={status.families.v6} rates={rates} now={now} />
           </div>
+          {status.vpn && (
+            <p class="vpn-line small" data-testid="vpn-line">
+              {status.vpn.length > 0
+                ? `VPN: ${vpnPhrases(status.vpn).join('; ')}`
+                : 'VPN: none holds the default route'}
+            </p>
+          )}
           <TunnelRates rates={rates} tunnels={vpnIfaces} />
           <ModeSwitch
             status={status}

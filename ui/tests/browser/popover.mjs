@@ -197,7 +197,7 @@ export function popoverTests(ctx) {
         const p = await openPopover();
         await until('the toggle is enabled', () => p.locator('[data-testid="legacy-toggle"]').isEnabled());
         const seen = [];
-        for (let i = 0; i < 12; i++) {
+        for (let i = 0; i < 16; i++) {
           await p.keyboard.press('Tab');
           const here = await p.evaluate(() => {
             const el = document.activeElement;
@@ -211,11 +211,45 @@ export function popoverTests(ctx) {
         }
         const names = seen.map((s) => s.split('|')[0]);
         const at = (n) => names.indexOf(n);
+        assert.ok(at('open-inspector') >= 0 && at('open-inspector') < at('legacy-toggle'), names.join(', '));
         assert.ok(at('legacy-toggle') >= 0, names.join(', '));
         assert.ok(at('legacy-toggle') < at('Scoped routes list'), names.join(', '));
         assert.ok(at('Scoped routes list') < at('Verify'), names.join(', '));
         assert.ok(at('Verify') < at('flush-preview'), names.join(', '));
         assert.ok(seen.every((s) => s.endsWith('|solid')), `focus rings: ${seen.join(', ')}`);
+        await p.done();
+      },
+    ],
+    [
+      'popover: names the VPN holding the default, opens the Route Inspector, hides on Escape',
+      async () => {
+        const p = await openPopover();
+        await hasText(p.locator('[data-testid="vpn-line"]'), 'VPN: utun4 (split default)');
+        await p.locator('[data-testid="open-inspector"]').click();
+        await until('open_inspector', async () => (await callsOf(p, 'open_inspector')).length === 1);
+        await p.keyboard.press('Escape');
+        await until('close_window', async () => (await callsOf(p, 'close_window')).length === 1);
+        await p.done();
+        const plain = await openPopover(plainFixtures());
+        await hasText(plain.locator('[data-testid="vpn-line"]'), 'VPN: none holds the default route');
+        await plain.done();
+      },
+    ],
+    [
+      'popover: nothing ticks while the app has it hidden; it resumes when shown',
+      async () => {
+        const p = await openPopover();
+        await until('a throughput poll', async () => (await callsOf(p, 'throughput')).length >= 1);
+        // Another window's event is not this one's.
+        await emit(p, 'window-visibility', { window: 'inspector', visible: false });
+        await emit(p, 'window-visibility', { window: 'popover', visible: false });
+        await until('the page knows', async () => (await p.locator('main').getAttribute('data-visible')) === 'false');
+        const before = (await callsOf(p, 'throughput')).length;
+        await new Promise((r) => setTimeout(r, 4500));
+        assert.equal((await callsOf(p, 'throughput')).length, before, 'polled while hidden');
+        await emit(p, 'window-visibility', { window: 'popover', visible: true });
+        await until('a poll at once on show', async () => (await callsOf(p, 'throughput')).length > before, 1000);
+        assert.equal(await p.locator('main').getAttribute('data-visible'), 'true');
         await p.done();
       },
     ],

@@ -102,8 +102,15 @@
         return state.status;
       case 'throughput':
         return cfg.rates ?? [];
-      case 'export_table':
-        return exportTable(args.format);
+      case 'export_table': {
+        // The app saves the file and says where (a WebView cannot download a Blob).
+        const ext = { json: 'json', csv: 'csv', netstat: 'txt' }[args.format];
+        const text = exportTable(args.format);
+        return { path: `/home/user/Downloads/egress-routes.${ext}`, rows: state.routes.length, bytes: text.length };
+      }
+      case 'open_inspector':
+      case 'close_window':
+        return null;
       case 'helper_setup':
         if (state.setup) return state.setup;
         if (state.connection.state === 'connected') {

@@ -54,6 +54,8 @@ describe('commands', () => {
     for (const action of ['register', 'unregister', 'restart', 'update', 'open_approval_settings'] as const) {
       await a.setupAction(action);
     }
+    await a.openInspector();
+    await a.closeWindow();
     expect(calls).toEqual([
       { cmd: 'connection', args: {} },
       { cmd: 'status', args: {} },
@@ -76,6 +78,8 @@ describe('commands', () => {
       { cmd: 'restart_helper', args: {} },
       { cmd: 'update_helper', args: {} },
       { cmd: 'open_approval_settings', args: {} },
+      { cmd: 'open_inspector', args: {} },
+      { cmd: 'close_window', args: {} },
     ]);
   });
 
@@ -108,5 +112,19 @@ describe('events', () => {
     handlers.get(listens[0].handler)!({ event: 'helper-event', id: 1, payload: { event: 'routes_changed' } });
     handlers.get(listens[2].handler)!({ event: 'mode-progress', id: 3, payload: { done: 1, total: 2 } });
     expect(got).toEqual([{ event: 'routes_changed' }, { done: 1, total: 2 }]);
+  });
+
+  it('hear window-visibility only for their own window', async () => {
+    const a = await api();
+    const got: boolean[] = [];
+    reply = (cmd, args) => (cmd === 'plugin:event|listen' ? (args as { handler: number }).handler : null);
+    await a.onVisibility('popover', (v) => got.push(v));
+    const listen = calls.find((c) => c.cmd === 'plugin:event|listen')!.args as { event: string; handler: number };
+    expect(listen.event).toBe('window-visibility');
+    const fire = (payload: unknown) => handlers.get(listen.handler)!({ event: 'window-visibility', id: 1, payload });
+    fire({ window: 'popover', visible: false });
+    fire({ window: 'inspector', visible: true });
+    fire({ window: 'popover', visible: true });
+    expect(got).toEqual([false, true]);
   });
 });

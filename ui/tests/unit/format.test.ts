@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatRate, isTunnelName, kindLabel, pinBadge, plural, relativeTime } from '../../src/lib/format';
+import { formatRate, isTunnelName, kindLabel, pinBadge, plural, relativeTime, shownRates, vpnPhrases } from '../../src/lib/format';
 
 const NOW = 1_800_000_000_000; // ms
 const ago = (s: number) => NOW / 1000 - s;
@@ -54,5 +54,38 @@ describe('words', () => {
   it('pluralises with thousands separators', () => {
     expect(plural(1, 'route')).toBe('1 route');
     expect(plural(10000, 'route')).toBe('10,000 routes');
+  });
+});
+
+describe('vpnPhrases', () => {
+  const v = (iface: string, family: 'v4' | 'v6', shape: 'whole' | 'split') => ({
+    interface: iface,
+    family,
+    shape,
+    routes: shape === 'whole' ? ['default'] : family === 'v4' ? ['0/1', '128/1'] : ['::/1', '8000::/1'],
+  });
+  it('names each tunnel once, with how it holds the default', () => {
+    expect(vpnPhrases([])).toEqual([]);
+    expect(vpnPhrases([v('utun4', 'v4', 'split'), v('utun4', 'v6', 'split')])).toEqual(['utun4 (split default)']);
+    expect(vpnPhrases([v('utun4', 'v4', 'split')])).toEqual(['utun4 (split default, IPv4 only)']);
+    expect(vpnPhrases([v('utun4', 'v4', 'whole'), v('utun4', 'v6', 'split')])).toEqual([
+      'utun4 (whole default IPv4, split default IPv6)',
+    ]);
+    expect(vpnPhrases([v('utun4', 'v4', 'split'), v('wg0', 'v6', 'whole')])).toEqual([
+      'utun4 (split default, IPv4 only)',
+      'wg0 (whole default, IPv6 only)',
+    ]);
+  });
+});
+
+describe('shownRates', () => {
+  const r = (name: string, rx: number) => ({ name, rxBytesPerSec: rx, txBytesPerSec: 1 });
+  it('keeps the interfaces shown, and the same array when none of them changed', () => {
+    const first = shownRates([], [r('en0', 5), r('eth9', 7), r('utun4', 3)], ['en0', 'utun4']);
+    expect(first).toEqual([r('en0', 5), r('utun4', 3)]);
+    // Another interface moved, the shown ones did not: nothing to re-render.
+    expect(shownRates(first, [r('en0', 5), r('eth9', 900), r('utun4', 3)], ['en0', 'utun4'])).toBe(first);
+    expect(shownRates(first, [r('en0', 6), r('utun4', 3)], ['en0', 'utun4'])).toEqual([r('en0', 6), r('utun4', 3)]);
+    expect(shownRates(first, [r('en0', 5)], ['en0', 'utun4'])).toEqual([r('en0', 5)]);
   });
 });

@@ -19,6 +19,7 @@ import type {
   SimEvent,
   Status,
   TimelineEntry,
+  VpnDefault,
 } from '../../src/api/types';
 
 const dir = resolve(__dirname, '../fixtures');
@@ -27,8 +28,9 @@ const load = (name: string) => JSON.parse(readFileSync(resolve(dir, name), 'utf8
 // Every field of each TS interface (a missing or extra key fails the `satisfies`).
 const STATUS = {
   backend: 0, mode: 0, mode_note: 0, mode_switchable: 0, families: 0, exclusions: 0, held: 0,
-  held_exclusion_routes: 0, timeline: 0, repins_last_10_min: 0, warnings: 0,
+  held_exclusion_routes: 0, timeline: 0, repins_last_10_min: 0, warnings: 0, vpn: 0,
 } satisfies Record<keyof Status, 0>;
+const VPN = { interface: 0, family: 0, shape: 0, routes: 0 } satisfies Record<keyof VpnDefault, 0>;
 const FAMILY = { egress: 0, pin: 0, reason: 0, since: 0 } satisfies Record<keyof FamilyStatus, 0>;
 const EGRESS = { index: 0, interface: 0, kind: 0, gateway: 0, local_addresses: 0 } satisfies Record<keyof Egress, 0>;
 const HELD = { route: 0, reused: 0 } satisfies Record<keyof HeldStatus, 0>;
@@ -68,6 +70,10 @@ function checkStatus(s: Status, what: string) {
   }
   s.held.forEach((h) => expectKeys(h, HELD, `${what} held`));
   s.timeline.forEach((t) => expectKeys(t, ENTRY, `${what} timeline`));
+  for (const v of s.vpn ?? []) {
+    expectKeys(v, VPN, `${what} vpn`);
+    expect(['whole', 'split']).toContain(v.shape);
+  }
 }
 
 function checkRow(r: RouteRow, what: string) {
@@ -82,6 +88,12 @@ describe('the TS types mirror what the helper sends', () => {
     const statuses = files.filter((f) => f.startsWith('status'));
     expect(statuses.length).toBeGreaterThanOrEqual(3);
     for (const f of statuses) checkStatus(load(f), f);
+    // With the VPN up, the helper names utun4 and its split default per family.
+    expect((load('status-vpn.json') as Status).vpn).toEqual([
+      { interface: 'utun4', family: 'v4', shape: 'split', routes: ['0/1', '128.0/1'] },
+      { interface: 'utun4', family: 'v6', shape: 'split', routes: ['::/1', '8000::/1'] },
+    ]);
+    expect((load('status.json') as Status).vpn).toEqual([]);
   });
 
   it('RouteRow (every row of every routes fixture)', () => {

@@ -205,6 +205,7 @@ pub(crate) mod tests {
                 .collect(),
             repins_last_10_min: 2,
             warnings: vec!["IPv6 has no physical egress".into()],
+            vpn: Vec::new(),
         }
     }
 
