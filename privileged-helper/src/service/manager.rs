@@ -114,7 +114,10 @@ impl ManagerService {
                 family,
                 protocol,
                 local_port,
-            } => return self.open_bound_socket(family, protocol, local_port).await,
+            } => {
+                super::limits::refuse_privileged_port(caller, local_port)?;
+                return self.open_bound_socket(family, protocol, local_port).await;
+            }
             Request::BindInfo => Response::BindInfo {
                 targets: self.bind_info().await?,
             },

@@ -7,6 +7,7 @@
 //! nothing of sockets or frames.
 
 mod bundle;
+mod limits;
 mod manager;
 
 pub use bundle::Redactor;
