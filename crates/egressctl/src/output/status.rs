@@ -1,6 +1,6 @@
 //! `egressctl status` as text.
 
-use helper_proto::{FamilyStatus, PinState, Status, Welcome};
+use helper_proto::{DefaultShape, FamilyStatus, PinState, Status, VpnDefault, Welcome};
 use routing_core::model::Family;
 
 use super::clock::Clock;
@@ -81,6 +81,20 @@ fn family_lines(family: &FamilyStatus, clock: &Clock) -> Vec<String> {
     lines
 }
 
+/// A tunnel that owns a default: `utun4 holds the IPv4 default (split: 0/1 128.0/1)`.
+fn vpn_line(vpn: &VpnDefault) -> String {
+    let shape = match vpn.shape {
+        DefaultShape::Whole => "whole",
+        DefaultShape::Split => "split",
+    };
+    format!(
+        "{} holds the {} default ({shape}: {})",
+        vpn.interface,
+        vpn.family,
+        vpn.routes.join(" ")
+    )
+}
+
 /// The whole status; `welcome` adds the helper's line.
 pub fn render_status(status: &Status, welcome: Option<&Welcome>, clock: &Clock) -> String {
     let mut out = Sections(String::new());
@@ -93,6 +107,9 @@ pub fn render_status(status: &Status, welcome: Option<&Welcome>, clock: &Clock) 
             &family.to_string(),
             &family_lines(status.families.get(family), clock),
         );
+    }
+    if !status.vpn.is_empty() {
+        out.add("VPN", &status.vpn.iter().map(vpn_line).collect::<Vec<_>>());
     }
     if !status.held.is_empty() {
         let held: Vec<String> = status
@@ -268,6 +285,32 @@ IPv4        en0 (wifi), gateway 198.51.100.1, addresses 198.51.100.23
         ));
         assert!(
             text.contains("\nexclusions  3 registered, 3 routes held\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_tunnels_that_own_a_default_are_named() {
+        let mut status = sample();
+        status.vpn = vec![
+            VpnDefault {
+                interface: "utun4".into(),
+                family: Family::V4,
+                shape: DefaultShape::Split,
+                routes: vec!["0/1".into(), "128.0/1".into()],
+            },
+            VpnDefault {
+                interface: "utun4".into(),
+                family: Family::V6,
+                shape: DefaultShape::Whole,
+                routes: vec!["default".into()],
+            },
+        ];
+        let text = render_status(&status, None, &utc());
+        assert!(
+            text.contains(
+                "\nVPN         utun4 holds the IPv4 default (split: 0/1 128.0/1)\n            utun4 holds the IPv6 default (whole: default)\npins held"
+            ),
             "{text}"
         );
     }
