@@ -17,30 +17,12 @@
 # the sizes of APP (as built and stripped) and of DEB when given.
 set -euo pipefail
 app=$1 helper=$2 idle=${3:-60} deb=${4:-}
-work=$(mktemp -d /tmp/egress-measure.XXXXXX)
-pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-if [ -z "${DISPLAY:-}" ]; then
-    for n in $(seq 130 160); do
-        [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
-    done
-    Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-    pids+=($!)
-    export DISPLAY=":$n"
-    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
-fi
-dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$work/bus" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/bus" ] && break; sleep 0.1; done
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$work/bus")
-export DBUS_SESSION_BUS_ADDRESS
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=desktop.sh
+source "$here/desktop.sh"
+desktop_begin measure
+desktop_xvfb 130
+desktop_session_bus
 mkdir -p "$work/config"
 export XDG_CONFIG_HOME="$work/config"
 
@@ -53,7 +35,7 @@ export EGRESS_SOCKET="$socket" EGRESS_POPOVER_STAYS=1
 unset EGRESS_SHOW_POPOVER EGRESS_SHOW_INSPECTOR
 "$app" 2>"$work/app.log" &
 app_pid=$!
-pids+=($app_pid)
+pids+=("$app_pid")
 
 family() { # the app and every descendant
     local all=("$1") i=0 kids

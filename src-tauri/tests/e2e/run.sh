@@ -44,28 +44,13 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import selenium' 2>/d
     "$venv/bin/pip" install -q selenium || skip "cannot install Selenium from PyPI"
 fi
 
-work=$(mktemp -d /tmp/egress-e2e.XXXXXX)
+# shellcheck source=desktop.sh
+desktop_fail() { skip "$*"; }
+source "$here/desktop.sh"
+desktop_begin e2e
 mkdir -p "$artifacts"
-pids=()
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
 # An X server of our own unless one is given.
-if [ -z "${DISPLAY:-}" ]; then
-    for n in $(seq 90 120); do
-        [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || break
-    done
-    Xvfb ":$n" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
-    pids+=($!)
-    export DISPLAY=":$n"
-    for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
-    [ -e "/tmp/.X11-unix/X$n" ] || skip "Xvfb did not start: $(cat "$work/xvfb.log")"
-fi
+desktop_xvfb 90
 
 socket="$work/helper.sock"
 
@@ -83,12 +68,7 @@ export EGRESS_SOCKET="$socket" EGRESS_SHOW_POPOVER=1 EGRESS_POPOVER_STAYS=1 EGRE
     XDG_CONFIG_HOME="$work/config"
 unset EGRESS_SHOW_INSPECTOR
 # A private session bus for the app and its second launch, nothing else.
-dbus-daemon --session --nofork --nopidfile --print-address=3 3>"$work/bus" 2>"$work/dbus.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -s "$work/bus" ] && break; sleep 0.1; done
-[ -s "$work/bus" ] || skip "dbus-daemon did not start: $(cat "$work/dbus.log")"
-DBUS_SESSION_BUS_ADDRESS=$(head -n1 "$work/bus")
-export DBUS_SESSION_BUS_ADDRESS
+desktop_session_bus
 "$driver" --port "$port" --native-port $((port + 1000)) >"$work/driver.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do
