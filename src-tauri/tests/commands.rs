@@ -1,12 +1,16 @@
 //! The app's commands through Tauri's mock runtime (real IPC handling,
 //! argument decoding, events), against a fake helper.
 
+mod mock;
+
+use mock::invoke;
+
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use egress_app::helper::{verify_destination, Helper, Progress};
-use egress_app::{register, AppError, AppState, ConnState, Connection};
+use egress_app::{AppError, AppState, ConnState, Connection};
 use helper_client::ClientError;
 use helper_proto::{
     Access, Exclusion, FlushReport, LookupAnswer, Mode, ProbeAnswer, RouteFilter, RouteRow,
@@ -14,10 +18,7 @@ use helper_proto::{
 };
 use routing_core::model::Family;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{Listener, Manager, WebviewWindow, WebviewWindowBuilder};
+use tauri::{Listener, Manager, WebviewWindow};
 
 fn sim_status() -> Status {
     serde_json::from_str(include_str!("fixtures/status-sim.json")).expect("test setup")
@@ -178,31 +179,7 @@ fn app_with(
     tauri::App<tauri::test::MockRuntime>,
     WebviewWindow<tauri::test::MockRuntime>,
 ) {
-    let app = register(mock_builder(), AppState::new(fake))
-        .build(mock_context(noop_assets()))
-        .expect("test setup");
-    let window = WebviewWindowBuilder::new(&app, "popover", Default::default())
-        .build()
-        .expect("test setup");
-    (app, window)
-}
-
-/// Invokes `cmd` with JSON `args` as the web UI would.
-fn invoke(
-    window: &WebviewWindow<tauri::test::MockRuntime>,
-    cmd: &str,
-    args: Value,
-) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("test setup"),
-        body: InvokeBody::Json(args),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(window, request).map(|b| b.deserialize::<Value>().expect("test setup"))
+    mock::app(AppState::new(fake))
 }
 
 #[test]

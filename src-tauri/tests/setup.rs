@@ -3,6 +3,8 @@
 //! actions change (as launchd or systemd starting and stopping the real
 //! one would).
 
+mod mock;
+
 use std::net::IpAddr;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -11,7 +13,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use egress_app::helper::{Helper, Progress};
 use egress_app::setup::{Manager, ServiceManager, ServiceStatus};
-use egress_app::{register, AppError, AppState, Connection};
+use egress_app::{AppError, AppState, Connection};
 use helper_client::ClientError;
 use helper_proto::{
     Exclusion, FlushReport, LookupAnswer, Mode, ProbeAnswer, RouteFilter, RouteRow, SimAction,
@@ -19,10 +21,7 @@ use helper_proto::{
 };
 use routing_core::model::Family;
 use serde_json::{json, Value};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, mock_context, noop_assets, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{WebviewWindow, WebviewWindowBuilder};
+use tauri::WebviewWindow;
 
 /// The fake helper's connection, shared with the fake manager.
 struct World {
@@ -223,26 +222,12 @@ fn app(kind: Manager, world: &Arc<World>) -> App {
     });
     let state = AppState::new(Arc::new(FakeHelper(world.clone())))
         .with_service_manager(manager, Duration::from_millis(300));
-    let app = register(mock_builder(), state)
-        .build(mock_context(noop_assets()))
-        .expect("test setup");
-    let window = WebviewWindowBuilder::new(&app, "popover", Default::default())
-        .build()
-        .expect("test setup");
-    (app, window)
+    mock::app(state)
 }
 
+/// Invokes a setup command (they take no arguments).
 fn invoke(w: &WebviewWindow<tauri::test::MockRuntime>, cmd: &str) -> Result<Value, Value> {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("test setup"),
-        body: InvokeBody::Json(json!({})),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    get_ipc_response(w, request).map(|b| b.deserialize::<Value>().expect("test setup"))
+    mock::invoke(w, cmd, json!({}))
 }
 
 fn calls(world: &World) -> Vec<String> {
@@ -399,12 +384,7 @@ fn a_helper_that_does_not_come_back_is_said() {
     }
     let state = AppState::new(Arc::new(FakeHelper(world.clone())))
         .with_service_manager(Arc::new(Silent(world.clone())), Duration::from_millis(200));
-    let app = register(mock_builder(), state)
-        .build(mock_context(noop_assets()))
-        .unwrap();
-    let w = WebviewWindowBuilder::new(&app, "popover", Default::default())
-        .build()
-        .unwrap();
+    let (_app, w) = mock::app(state);
     let after = invoke(&w, "restart_helper").unwrap();
     assert_eq!(after["state"], "not_running");
     assert_eq!(
