@@ -577,48 +577,36 @@ async fn cleanup_removes_what_the_journal_installed_and_keeps_what_it_reused() {
 mod linux {
     use super::*;
 
-    /// `ip ARGS`, which must succeed; its stdout.
-    fn ip(args: &str) -> String {
-        let out = Command::new("ip")
-            .args(args.split_whitespace())
+    use test_support::netns::{is_root, Namespaces, Ns};
+
+    /// `egress-helper cleanup --backend linux` run inside `ns`.
+    fn cleanup_in(ns: &Ns, state_dir: &std::path::Path) -> std::process::Output {
+        Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &ns.0,
+                HELPER,
+                "cleanup",
+                "--backend",
+                "linux",
+            ])
+            .arg("--state-dir")
+            .arg(state_dir)
             .output()
-            .expect("ip runs");
-        assert!(out.status.success(), "ip {args}: {out:?}");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// A network namespace, deleted on drop.
-    struct Ns(String);
-
-    impl Ns {
-        fn new() -> Option<Ns> {
-            if !rustix::process::geteuid().is_root() {
-                eprintln!("skipped: the Linux cleanup test needs root");
-                return None;
-            }
-            let name = format!("egress-cleanup-{}", std::process::id());
-            let added = Command::new("ip").args(["netns", "add", &name]).output();
-            if !added.is_ok_and(|o| o.status.success()) {
-                eprintln!("skipped: cannot create a network namespace");
-                return None;
-            }
-            Some(Ns(name))
-        }
-
-        fn ip(&self, args: &str) -> String {
-            ip(&format!("-n {} {args}", self.0))
-        }
-    }
-
-    impl Drop for Ns {
-        fn drop(&mut self) {
-            let _ = Command::new("ip").args(["netns", "del", &self.0]).output();
-        }
+            .expect("runs")
     }
 
     #[test]
     fn cleanup_removes_our_routes_and_rules_and_leaves_the_rest() {
-        let Some(ns) = Ns::new() else { return };
+        if !is_root() {
+            eprintln!("skipped: the Linux cleanup test needs root");
+            return;
+        }
+        let mut namespaces = Namespaces::new();
+        let ns = namespaces
+            .add(&Namespaces::unique_name("egress-cleanup"))
+            .expect("a network namespace");
         let dir = TempDir::new("linux-cleanup");
         // A physical link (one end of a veth pair) on 192.0.2.0/24.
         ns.ip("link add eth1 type veth peer name peer1");
@@ -641,20 +629,7 @@ mod linux {
         ns.ip("route add 203.0.113.77/32 via 192.0.2.1 dev eth1");
         ns.ip("rule add pref 200 oif eth1 lookup 300");
 
-        let out = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns.0,
-                HELPER,
-                "cleanup",
-                "--backend",
-                "linux",
-            ])
-            .arg("--state-dir")
-            .arg(dir.path())
-            .output()
-            .expect("runs");
+        let out = cleanup_in(&ns, dir.path());
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert_eq!(
             out.status.code(),
@@ -683,20 +658,7 @@ mod linux {
         assert!(main.contains("default via 192.0.2.1"), "{main}");
 
         // Again: nothing to do, still clean.
-        let again = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns.0,
-                HELPER,
-                "cleanup",
-                "--backend",
-                "linux",
-            ])
-            .arg("--state-dir")
-            .arg(dir.path())
-            .output()
-            .expect("runs");
+        let again = cleanup_in(&ns, dir.path());
         assert_eq!(again.status.code(), Some(0));
         assert!(String::from_utf8_lossy(&again.stdout).contains("removed 0 route(s) and 0 rule(s)"));
     }
